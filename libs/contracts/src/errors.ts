@@ -1,0 +1,83 @@
+/** Refusal codes of an engine command reply (contract section 4). */
+export const CommandErrorCode = {
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  UNKNOWN_SYMBOL: 'UNKNOWN_SYMBOL',
+  DUPLICATE_CLIENT_ORDER_ID: 'DUPLICATE_CLIENT_ORDER_ID',
+  ORDER_NOT_FOUND: 'ORDER_NOT_FOUND',
+  POST_ONLY_WOULD_TAKE: 'POST_ONLY_WOULD_TAKE',
+  INSUFFICIENT_LIQUIDITY: 'INSUFFICIENT_LIQUIDITY',
+} as const;
+export type CommandErrorCode = (typeof CommandErrorCode)[keyof typeof CommandErrorCode];
+
+/** Codes of `{"type":"error"}` frames on the WebSocket gateway (contract section 5). */
+export const ClientErrorCode = {
+  BAD_REQUEST: 'BAD_REQUEST',
+  UNKNOWN_SYMBOL: 'UNKNOWN_SYMBOL',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  RATE_LIMITED: 'RATE_LIMITED',
+  TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+} as const;
+export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+
+/** WebSocket close codes (contract section 5). */
+export const CloseCode = {
+  NORMAL: 1000,
+  GOING_AWAY: 1001,
+  POLICY_VIOLATION: 1008,
+  MESSAGE_TOO_BIG: 1009,
+  SLOW_CONSUMER: 4008,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** HTTP status for each command refusal code on the gateway's order-entry API. */
+export const HTTP_STATUS_BY_COMMAND_ERROR: Readonly<Record<CommandErrorCode, number>> = {
+  VALIDATION_FAILED: 400,
+  UNKNOWN_SYMBOL: 404,
+  ORDER_NOT_FOUND: 404,
+  DUPLICATE_CLIENT_ORDER_ID: 409,
+  POST_ONLY_WOULD_TAKE: 422,
+  INSUFFICIENT_LIQUIDITY: 422,
+};
+
+/** Base of every error this library throws, so callers can branch on `code` instead of messages. */
+export class ContractError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidIdentifierError extends ContractError {
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+  ) {
+    super('INVALID_IDENTIFIER', `${field} ${JSON.stringify(value)} is not a valid subject-safe ${field}`);
+  }
+}
+
+export type DecimalErrorReason =
+  | 'NOT_A_STRING'
+  | 'MALFORMED'
+  | 'TOO_MANY_DECIMALS'
+  | 'OUT_OF_RANGE'
+  | 'NOT_A_MULTIPLE'
+  | 'NOT_POSITIVE';
+
+export class DecimalError extends ContractError {
+  constructor(
+    readonly reason: DecimalErrorReason,
+    message: string,
+  ) {
+    super(`DECIMAL_${reason}`, message);
+  }
+}
+
+export class SymbolConfigError extends ContractError {
+  constructor(message: string) {
+    super('INVALID_SYMBOL_CONFIG', message);
+  }
+}
