@@ -20,7 +20,7 @@ export default {
     '^@trading/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
-  testMatch: ['<rootDir>/{apps,libs,scripts}/*/{src,test}/**/*.spec.ts', '<rootDir>/k8s/test/**/*.spec.ts'],
+  testMatch: ['<rootDir>/{apps,libs}/*/{src,test}/**/*.spec.ts', '<rootDir>/{scripts,deploy,k8s}/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 30000,
   maxWorkers: 2,

@@ -1,0 +1,52 @@
+import type { CommandReply, OrderBookSnapshot, SymbolSpec, TradingCommand } from '@trading/contracts';
+
+/**
+ * The seam between the deterministic matching core (this library) and the engine service
+ * (apps/matching-engine), which owns NATS, the journal, snapshots and leases.
+ *
+ * Determinism is the contract here: the same state plus the same (command, ts) always yields the
+ * same result, byte for byte, so that state = snapshot + journal replay.
+ */
+
+/** One event ready to publish: its NATS subject and its JSON text, encoded exactly once. */
+export interface EncodedEvent {
+  readonly subject: string;
+  readonly payload: string;
+}
+
+export interface CommandResult {
+  readonly reply: CommandReply;
+  /** `JSON.stringify(reply)`, encoded once. */
+  readonly replyJson: string;
+  /** In publish order: OrderUpdates, then TradeExecuted, then at most one OrderBookUpdate. */
+  readonly events: readonly EncodedEvent[];
+  /**
+   * True when the command changed state and so must be journaled before its reply and events go
+   * out. Refusals and idempotent repeats change nothing and need no journal entry.
+   */
+  readonly changedState: boolean;
+}
+
+export interface SymbolEngineStats {
+  readonly restingOrders: number;
+  readonly bidLevels: number;
+  readonly askLevels: number;
+}
+
+/** JSON-serialisable full state of one symbol: books, counters, per-subject seqs, idempotency keys. */
+export type SymbolEngineState = { readonly version: 1; readonly symbol: string } & Record<string, unknown>;
+
+export interface SymbolEngine {
+  readonly spec: SymbolSpec;
+  /**
+   * Applies a command that already passed DTO validation (validateCommand from @trading/contracts)
+   * at journal time `ts` (epoch ms). Symbol rules (tick, lot, minimum quantity, order-type
+   * combinations) are checked here and refused with VALIDATION_FAILED and per-field details.
+   * Never throws for any command input.
+   */
+  apply(command: TradingCommand, ts: number): CommandResult;
+  /** Aggregated book, best first; `seq` is the last OrderBookUpdate seq applied (0 if none). */
+  snapshot(depth?: number): OrderBookSnapshot;
+  exportState(): SymbolEngineState;
+  readonly stats: SymbolEngineStats;
+}
