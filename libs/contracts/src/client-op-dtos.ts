@@ -1,6 +1,7 @@
 import { Equals, IsIn, IsString, MaxLength, ValidateIf, ValidateBy } from 'class-validator';
-import { CHANNELS, type Channel, type RequestId } from './client-ops.js';
+import { CHANNELS, type Channel, type ClientOp, type RequestId } from './client-ops.js';
 import { isSymbol } from './identifiers.js';
+import { validateDto, type ValidationResult } from './command-dtos.js';
 
 const isRequestId = (value: unknown) =>
   value === undefined ||
@@ -48,8 +49,9 @@ export class AuthOpDto {
   @Equals('auth')
   op!: 'auth';
 
+  // Decorators nearest the property report first: the type message before the length one.
+  @MaxLength(8192, { message: 'token must be at most 8192 characters' })
   @IsString({ message: 'token must be a string' })
-  @MaxLength(8192)
   token!: string;
 
   @IsRequestId()
@@ -63,4 +65,25 @@ export class PingOpDto {
   @ValidateIf((o: PingOpDto) => o.id !== undefined)
   @IsRequestId()
   id?: RequestId;
+}
+
+export const CLIENT_OPS = ['subscribe', 'unsubscribe', 'auth', 'ping'] as const;
+
+/**
+ * Validates one parsed client frame of `GET /ws` by its `op`. A refusal's `details` name each bad
+ * field; the gateway answers it with a BAD_REQUEST error frame (and echoes `id` when it is valid).
+ */
+export function validateClientOp(raw: unknown): ValidationResult<ClientOp> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, details: { body: 'must be a JSON object' } };
+  switch ((raw as { op?: unknown }).op) {
+    case 'subscribe':
+    case 'unsubscribe':
+      return validateDto(SubscriptionOpDto, raw);
+    case 'auth':
+      return validateDto(AuthOpDto, raw);
+    case 'ping':
+      return validateDto(PingOpDto, raw);
+    default:
+      return { ok: false, details: { op: `op must be one of ${CLIENT_OPS.join(', ')}` } };
+  }
 }

@@ -4,21 +4,30 @@ import {
   Equals,
   IsBoolean,
   IsIn,
-  IsOptional,
   IsString,
   Matches,
   ValidateBy,
   ValidateIf,
+  getMetadataStorage,
   validateSync,
   type ValidationError,
 } from 'class-validator';
-import { CLIENT_ORDER_ID_PATTERN, DECIMAL_STRING, ORDER_ID_PATTERN, USER_ID_PATTERN } from './identifiers.js';
+import { CLIENT_ORDER_ID_PATTERN, DECIMAL_STRING, USER_ID_PATTERN, isOrderId } from './identifiers.js';
 import { ORDER_TYPES, SIDES, STP_MODES, TIME_IN_FORCES } from './events.js';
 import type { OrderType, SelfTradePrevention, Side, TimeInForce } from './events.js';
 import type { CancelCommand, PlaceCommand, TradingCommand } from './commands.js';
 import { fastAcceptCommand } from './command-fast-path.js';
 
 const decimalMessage = { message: '$property must be a decimal string such as "1.25" (no sign, exponent or number)' };
+
+/**
+ * Optional field: absent is fine, but a present value (including `null`) must pass the rules.
+ * class-validator's own @IsOptional would let `null` through, and the engine would then see
+ * `timeInForce: null` in a command that "passed validation".
+ */
+function WhenPresent(): PropertyDecorator {
+  return ValidateIf((object: object, value: unknown) => value !== undefined);
+}
 
 export class PlaceCommandDto implements PlaceCommand {
   @Equals('place')
@@ -38,32 +47,40 @@ export class PlaceCommandDto implements PlaceCommand {
   @IsIn(ORDER_TYPES, { message: 'orderType must be "limit" or "market"' })
   orderType!: OrderType;
 
-  // A limit order needs a price; a market order must not carry one.
-  @ValidateIf((o: PlaceCommandDto) => o.orderType !== 'market' || o.price !== undefined)
+  // A limit order needs a price; a market order must not carry one. One rule, so `details.price`
+  // always says which of the three things is wrong.
   @ValidateBy({
-    name: 'priceMatchesOrderType',
+    name: 'isPriceForOrderType',
     validator: {
-      validate: (_value, args) => (args?.object as PlaceCommandDto).orderType !== 'market',
-      defaultMessage: () => 'price must be absent for market orders',
+      validate: (value, args) => {
+        const orderType = (args?.object as PlaceCommandDto).orderType;
+        if (orderType === 'market') return value === undefined;
+        if (value === undefined) return orderType !== 'limit';
+        return typeof value === 'string' && DECIMAL_STRING.test(value);
+      },
+      defaultMessage: (args) => {
+        const orderType = (args?.object as PlaceCommandDto).orderType;
+        if (orderType === 'market') return 'price must be absent for market orders';
+        if (args?.value === undefined) return 'price is required for limit orders';
+        return decimalMessage.message;
+      },
     },
   })
-  @IsString(decimalMessage)
-  @Matches(DECIMAL_STRING, decimalMessage)
   price?: string;
 
   @IsString(decimalMessage)
   @Matches(DECIMAL_STRING, decimalMessage)
   quantity!: string;
 
-  @IsOptional()
+  @WhenPresent()
   @IsIn(TIME_IN_FORCES, { message: 'timeInForce must be one of GTC, IOC, FOK' })
   timeInForce?: TimeInForce;
 
-  @IsOptional()
+  @WhenPresent()
   @IsBoolean({ message: 'postOnly must be a boolean' })
   postOnly?: boolean;
 
-  @IsOptional()
+  @WhenPresent()
   @IsIn(STP_MODES, { message: 'stp must be one of none, expire_taker, expire_maker, expire_both' })
   stp?: SelfTradePrevention;
 }
@@ -76,13 +93,27 @@ export class CancelCommandDto implements CancelCommand {
   @Matches(USER_ID_PATTERN, { message: 'userId must match ^[A-Za-z0-9_-]{1,64}$' })
   userId!: string;
 
-  @ValidateIf((o: CancelCommandDto) => o.clientOrderId === undefined || o.orderId !== undefined)
-  @IsString({ message: 'orderId or clientOrderId is required' })
-  @Matches(ORDER_ID_PATTERN, { message: 'orderId must be an order id such as "BTC-USD-42"' })
+  // Exactly one of orderId and clientOrderId names the order to cancel (contract section 4: one
+  // "instead of" the other); both would be ambiguous when they disagree.
+  @ValidateBy({
+    name: 'isCancelTarget',
+    validator: {
+      validate: (value, args) => {
+        const hasClientOrderId = (args?.object as CancelCommandDto).clientOrderId !== undefined;
+        if (value === undefined) return hasClientOrderId;
+        return !hasClientOrderId && isOrderId(value);
+      },
+      defaultMessage: (args) => {
+        if (args?.value === undefined) return 'orderId or clientOrderId is required';
+        if ((args?.object as CancelCommandDto).clientOrderId !== undefined) return 'give orderId or clientOrderId, not both';
+        return 'orderId must be an order id such as "BTC-USD-42"';
+      },
+    },
+  })
   orderId?: string;
 
-  @IsOptional()
-  @IsString()
+  @WhenPresent()
+  @IsString({ message: 'clientOrderId must match ^[A-Za-z0-9_.:-]{1,64}$' })
   @Matches(CLIENT_ORDER_ID_PATTERN, { message: 'clientOrderId must match ^[A-Za-z0-9_.:-]{1,64}$' })
   clientOrderId?: string;
 }
@@ -117,12 +148,46 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Validates a class-validator DTO from an untrusted plain object, without mutating the input. */
+const propertiesByDto = new WeakMap<Function, ReadonlySet<string>>();
+
+/** The property names a DTO declares rules for: the only fields a body may carry. */
+export function dtoProperties(cls: Function): ReadonlySet<string> {
+  let properties = propertiesByDto.get(cls);
+  if (!properties) {
+    const metadata = getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false);
+    properties = new Set(metadata.map((m) => m.propertyName));
+    propertiesByDto.set(cls, properties);
+  }
+  return properties;
+}
+
+/**
+ * Validates a class-validator DTO from an untrusted plain object, without mutating the input.
+ *
+ * Unknown fields are named here rather than by class-validator's `forbidNonWhitelisted`, which
+ * misses own keys such as `__proto__`, `constructor` or `hasOwnProperty` (JSON.parse creates them
+ * as plain own properties). Only declared fields reach class-transformer, so a deeply nested
+ * unknown value cannot exhaust the stack; whatever still throws becomes a refusal, never a crash.
+ */
 export function validateDto<T extends object>(cls: new () => T, raw: unknown): ValidationResult<T> {
   if (!isPlainObject(raw)) return { ok: false, details: { body: 'must be a JSON object' } };
-  const instance = plainToInstance(cls, raw, { enableImplicitConversion: false }) as T;
-  const errors = validateSync(instance, VALIDATOR_OPTIONS);
-  if (errors.length > 0) return { ok: false, details: toFieldErrors(errors) };
+  const allowed = dtoProperties(cls);
+  const details: FieldErrors = {};
+  const declared: Record<string, unknown> = {};
+  for (const key of Object.keys(raw)) {
+    if (allowed.has(key)) declared[key] = raw[key];
+    // defineProperty, because `details['__proto__'] = ...` would set the prototype, not a field.
+    else Object.defineProperty(details, key, { value: `${key} is not an allowed field`, enumerable: true, writable: true, configurable: true });
+  }
+  let instance: T;
+  try {
+    instance = plainToInstance(cls, declared, { enableImplicitConversion: false }) as T;
+    Object.assign(details, toFieldErrors(validateSync(instance, VALIDATOR_OPTIONS)));
+  } catch {
+    // e.g. RangeError from a declared field nested thousands of levels deep.
+    return { ok: false, details: { ...details, body: 'could not be validated (nested too deeply?)' } };
+  }
+  if (Object.keys(details).length > 0) return { ok: false, details };
   return { ok: true, value: instance };
 }
 

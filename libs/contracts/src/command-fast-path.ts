@@ -40,10 +40,8 @@ export function fastAcceptCommand(raw: unknown): raw is TradingCommand {
   }
   if (raw.type === 'cancel') {
     if (!onlyKeys(raw, CANCEL_KEYS) || !matches(raw.userId, USER_ID_PATTERN)) return false;
-    if (raw.orderId !== undefined) {
-      if (!matches(raw.orderId, ORDER_ID_PATTERN)) return false;
-      return raw.clientOrderId === undefined || matches(raw.clientOrderId, CLIENT_ORDER_ID_PATTERN);
-    }
+    // Exactly one of orderId / clientOrderId, as in CancelCommandDto.
+    if (raw.orderId !== undefined) return raw.clientOrderId === undefined && matches(raw.orderId, ORDER_ID_PATTERN);
     return matches(raw.clientOrderId, CLIENT_ORDER_ID_PATTERN);
   }
   return false;

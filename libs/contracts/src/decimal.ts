@@ -20,6 +20,7 @@ export function decimalsOf(value: string): number {
  * and anything whose scaled value exceeds Number.MAX_SAFE_INTEGER.
  */
 export function parseScaled(value: unknown, decimals: number): number {
+  requireDecimals(decimals);
   if (typeof value !== 'string') throw new DecimalError('NOT_A_STRING', 'must be a decimal string');
   const match = DECIMAL_SHAPE.exec(value);
   if (!match) throw new DecimalError('MALFORMED', `"${truncate(value)}" is not a plain decimal string`);
@@ -38,6 +39,7 @@ export function parseScaled(value: unknown, decimals: number): number {
 
 /** Formats an integer count of 10^-decimals units with exactly `decimals` fractional digits. */
 export function formatScaled(scaled: number, decimals: number): string {
+  requireDecimals(decimals);
   if (!Number.isSafeInteger(scaled) || scaled < 0) {
     throw new DecimalError('OUT_OF_RANGE', `${scaled} is not a non-negative safe integer`);
   }
@@ -55,6 +57,7 @@ export interface Step {
 }
 
 export function parseStep(text: string): Step {
+  if (typeof text !== 'string') throw new DecimalError('NOT_A_STRING', 'a step must be a decimal string such as "0.01"');
   const decimals = decimalsOf(text);
   if (decimals > MAX_DECIMALS) throw new DecimalError('TOO_MANY_DECIMALS', `step "${text}" has too many decimals`);
   const units = parseScaled(text, decimals);
@@ -73,9 +76,20 @@ export function toSteps(value: unknown, step: Step): number {
 
 /** Converts a whole number of steps back to its wire form, with exactly the step's decimals. */
 export function fromSteps(steps: number, step: Step): string {
+  // A fractional step count could still multiply out to an integer (0.5 * 2); it is a caller bug.
+  if (!Number.isSafeInteger(steps) || steps < 0) {
+    throw new DecimalError('OUT_OF_RANGE', `${steps} is not a non-negative whole number of steps of ${step.text}`);
+  }
   const scaled = steps * step.units;
   if (!Number.isSafeInteger(scaled)) throw new DecimalError('OUT_OF_RANGE', `${steps} steps of ${step.text} overflow`);
   return formatScaled(scaled, step.decimals);
+}
+
+/** Scales beyond MAX_DECIMALS cannot come from a Step, and a huge one would pad a huge string. */
+function requireDecimals(decimals: number): void {
+  if (!Number.isInteger(decimals) || decimals < 0 || decimals > MAX_DECIMALS) {
+    throw new DecimalError('OUT_OF_RANGE', `decimals must be a whole number from 0 to ${MAX_DECIMALS}, not ${decimals}`);
+  }
 }
 
 function outOfRange(value: string): DecimalError {

@@ -34,6 +34,7 @@ export type ParsedSubject =
 
 /** Parses a concrete (wildcard-free) subject; returns undefined for anything that is not a contract subject. */
 export function parseSubject(subject: string): ParsedSubject | undefined {
+  if (typeof subject !== 'string') return undefined;
   const parts = subject.split('.');
   if (parts[0] !== SUBJECT_ROOT) return undefined;
   if (parts[1] === 'order') {

@@ -43,7 +43,7 @@ function stepOrThrow(symbol: string, name: string, text: string): Step {
  * (`minQuantity` is an addition to contract v1; it defaults to one lot.)
  */
 export function parseSymbolsList(text: string | undefined): SymbolSpec[] {
-  if (text === undefined || text.trim() === '') throw new SymbolConfigError('SYMBOLS is empty: name at least one symbol');
+  if (typeof text !== 'string' || text.trim() === '') throw new SymbolConfigError('SYMBOLS is empty: name at least one symbol');
   const specs: SymbolSpec[] = [];
   const seen = new Set<string>();
   for (const raw of text.split(',')) {
@@ -51,6 +51,8 @@ export function parseSymbolsList(text: string | undefined): SymbolSpec[] {
     if (entry === '') throw new SymbolConfigError(`SYMBOLS has an empty entry in "${text}"`);
     const parts = entry.split(':');
     if (parts.length > 4) throw new SymbolConfigError(`SYMBOLS entry "${entry}" has too many ':' parts`);
+    // `BTC-USD:` or `BTC-USD::0.1` is a typo, not a request for defaults: defaults come from leaving parts off.
+    if (parts.some((part) => part.trim() === '')) throw new SymbolConfigError(`SYMBOLS entry "${entry}" has an empty part`);
     const [symbol, tick, lot, minQuantity] = parts;
     if (seen.has(symbol)) throw new SymbolConfigError(`SYMBOLS names ${symbol} twice`);
     seen.add(symbol);
