@@ -1,0 +1,110 @@
+import { DecimalError, lotsToQuantity, parseScaled, type PlaceCommand, type SymbolSpec } from '@trading/contracts';
+import {
+  BUY,
+  SELL,
+  STP_EXPIRE_BOTH,
+  STP_EXPIRE_MAKER,
+  STP_EXPIRE_TAKER,
+  STP_NONE,
+  TIF_FOK,
+  TIF_GTC,
+  TIF_IOC,
+  type SideCode,
+  type StpCode,
+  type TifCode,
+} from '../book/codes.js';
+
+/** A place command checked against the symbol's rules, in integers, with every default applied. */
+export interface ParsedPlace {
+  readonly side: SideCode;
+  readonly isMarket: boolean;
+  /** Ticks; 0 for market orders. */
+  readonly price: number;
+  readonly quantity: number;
+  readonly tif: TifCode;
+  readonly postOnly: boolean;
+  readonly stp: StpCode;
+}
+
+export type PlaceRulesResult = { ok: true; value: ParsedPlace } | { ok: false; details: Record<string, string> };
+
+const TIF_CODES: Readonly<Record<string, TifCode>> = { GTC: TIF_GTC, IOC: TIF_IOC, FOK: TIF_FOK };
+const STP_CODES: Readonly<Record<string, StpCode>> = {
+  none: STP_NONE,
+  expire_taker: STP_EXPIRE_TAKER,
+  expire_maker: STP_EXPIRE_MAKER,
+  expire_both: STP_EXPIRE_BOTH,
+};
+
+/**
+ * Symbol rules of a place command (tick, lot, minimum quantity, order-type combinations). Every bad
+ * field is reported, not just the first, so clients can fix a command in one round trip.
+ */
+export function checkPlaceRules(spec: SymbolSpec, command: PlaceCommand): PlaceRulesResult {
+  let details: Record<string, string> | undefined;
+  const fail = (field: string, message: string): void => {
+    (details ??= {})[field] = message;
+  };
+
+  const side: SideCode = command.side === 'sell' ? SELL : BUY;
+  if (command.side !== 'buy' && command.side !== 'sell') fail('side', 'side must be "buy" or "sell"');
+
+  const isMarket = command.orderType === 'market';
+  if (!isMarket && command.orderType !== 'limit') fail('orderType', 'orderType must be "limit" or "market"');
+
+  const tifText = command.timeInForce ?? (isMarket ? 'IOC' : 'GTC');
+  const tif = TIF_CODES[tifText];
+  if (tif === undefined) fail('timeInForce', 'timeInForce must be one of GTC, IOC, FOK');
+  else if (isMarket && tif === TIF_GTC) fail('timeInForce', 'a market order cannot be GTC: use IOC (the default) or FOK');
+
+  const stp = STP_CODES[command.stp ?? 'expire_taker'];
+  if (stp === undefined) fail('stp', 'stp must be one of none, expire_taker, expire_maker, expire_both');
+
+  const postOnly = command.postOnly ?? false;
+  if (typeof postOnly !== 'boolean') fail('postOnly', 'postOnly must be a boolean');
+  else if (postOnly && (isMarket || tif !== TIF_GTC)) fail('postOnly', 'postOnly is allowed only on GTC limit orders');
+
+  let price = 0;
+  if (isMarket) {
+    if (command.price !== undefined) fail('price', 'price must be absent for market orders');
+  } else {
+    const ticks = toUnits(command.price, spec.tick.decimals, spec.tick.units, 'price', 'tick', spec.tick.text);
+    if (typeof ticks === 'string') fail('price', ticks);
+    else if (ticks === 0) fail('price', 'price must be greater than zero');
+    else price = ticks;
+  }
+
+  let quantity = 0;
+  const lots = toUnits(command.quantity, spec.lot.decimals, spec.lot.units, 'quantity', 'lot', spec.lot.text);
+  if (typeof lots === 'string') fail('quantity', lots);
+  else if (lots === 0) fail('quantity', 'quantity must be greater than zero');
+  else if (lots < spec.minLots) fail('quantity', `quantity must be at least the minimum quantity ${minQuantityText(spec)}`);
+  else quantity = lots;
+
+  if (details !== undefined) return { ok: false, details };
+  return { ok: true, value: { side, isMarket, price, quantity, tif: tif as TifCode, postOnly: postOnly as boolean, stp: stp as StpCode } };
+}
+
+/** Whole steps, or a message saying what is wrong. */
+function toUnits(value: unknown, decimals: number, units: number, field: string, stepName: string, stepText: string): number | string {
+  let scaled: number;
+  try {
+    scaled = parseScaled(value, decimals);
+  } catch (err) {
+    if (!(err instanceof DecimalError)) return `${field} is not a valid decimal string`;
+    switch (err.reason) {
+      case 'TOO_MANY_DECIMALS':
+        return `${field} has more than ${decimals} decimals (${stepName} ${stepText})`;
+      case 'OUT_OF_RANGE':
+        return `${field} is out of range`;
+      default:
+        return `${field} must be a decimal string such as "1.25" (no sign, exponent or number)`;
+    }
+  }
+  if (scaled % units !== 0) return `${field} must be a multiple of the ${stepName} ${stepText}`;
+  return scaled / units;
+}
+
+function minQuantityText(spec: SymbolSpec): string {
+  return lotsToQuantity(spec, spec.minLots);
+}

@@ -1,0 +1,414 @@
+import {
+  CommandErrorCode,
+  fastAcceptCommand,
+  lotsToQuantity,
+  subjects,
+  ticksToPrice,
+  validateCommandStrictly,
+  type CancelCommand,
+  type CommandReply,
+  type OrderBookSnapshot,
+  type OrderUpdate,
+  type PlaceCommand,
+  type PriceLevel as WireLevel,
+  type SymbolSpec,
+  type TradingCommand,
+} from '@trading/contracts';
+import { BookOrder } from '../book/book-order.js';
+import {
+  BUY,
+  PLACE_OK,
+  PLACE_POST_ONLY_WOULD_TAKE,
+  REASON_FOK_UNFILLED,
+  REASON_IOC_UNFILLED,
+  REASON_MARKET_UNFILLED,
+  REASON_NONE,
+  REASON_SELF_TRADE_PREVENTION,
+  REASON_USER_CANCELED,
+  STATUS_CANCELED,
+  STATUS_EXPIRED,
+  STATUS_FILLED,
+  STATUS_NEW,
+  STATUS_PARTIALLY_FILLED,
+  TIF_FOK,
+  type ReasonCode,
+  type StatusCode,
+} from '../book/codes.js';
+import { STEP_FILL } from '../book/match-log.js';
+import { OrderBook } from '../book/order-book.js';
+import type { PriceLevel } from '../book/price-level.js';
+import type { CommandResult, EncodedEvent, SymbolEngine, SymbolEngineState, SymbolEngineStats } from '../symbol-engine-types.js';
+import { DEFAULT_IDEMPOTENCY_WINDOW, IdempotencyIndex, idempotencyKey } from './idempotency-index.js';
+import { orderBookUpdate, orderUpdate, shownRemaining, tradeExecuted, type FillView } from './order-events.js';
+import { checkPlaceRules, type ParsedPlace } from './place-rules.js';
+import { encodeState } from './state-codec.js';
+
+export interface SymbolEngineOptions {
+  /**
+   * How many finished orders per symbol keep their (userId, clientOrderId) for idempotent retries
+   * (FIFO, oldest finished first out). Live orders are always kept. Default 1,000,000.
+   */
+  readonly idempotencyWindow?: number;
+}
+
+/** A user's private subject on this symbol and its last seq. */
+export interface UserStream {
+  readonly subject: string;
+  seq: number;
+}
+
+const NO_EVENTS: readonly EncodedEvent[] = Object.freeze([]);
+
+/**
+ * One symbol's deterministic engine: symbol rules, idempotency, matching (OrderBook), events with
+ * their seqs, replies. Everything it changes is validated before it changes anything, so a refusal
+ * leaves the state exactly as it was.
+ */
+export class MatchingSymbolEngine implements SymbolEngine {
+  readonly book = new OrderBook();
+  readonly idempotency: IdempotencyIndex;
+  readonly users = new Map<string, UserStream>();
+  /** Last order number handed out (order ids are `{symbol}-{n}`). */
+  lastOrderId = 0;
+  /** Last trade id; trade ids are also the seqs of `trading.trade.{symbol}`. */
+  lastTradeId = 0;
+  bookSeq = 0;
+  /** `ts` of the last command that changed state. */
+  lastTs = 0;
+
+  private readonly symbol: string;
+  private readonly tradeSubject: string;
+  private readonly bookSubject: string;
+  private readonly orderIdPrefix: string;
+  private readonly maxLotsTotal: number;
+
+  constructor(
+    readonly spec: SymbolSpec,
+    options: SymbolEngineOptions = {},
+  ) {
+    this.symbol = spec.symbol;
+    this.tradeSubject = subjects.trade(spec.symbol);
+    this.bookSubject = subjects.book(spec.symbol);
+    this.orderIdPrefix = `${spec.symbol}-`;
+    this.idempotency = new IdempotencyIndex(options.idempotencyWindow ?? DEFAULT_IDEMPOTENCY_WINDOW);
+    // A level's total must stay printable: total * lot units within the safe integer range.
+    this.maxLotsTotal = Math.floor(Number.MAX_SAFE_INTEGER / spec.lot.units);
+  }
+
+  get stats(): SymbolEngineStats {
+    return { restingOrders: this.book.orders.size, bidLevels: this.book.bids.size, askLevels: this.book.asks.size };
+  }
+
+  apply(command: TradingCommand, ts: number): CommandResult {
+    try {
+      if (typeof ts !== 'number' || !Number.isFinite(ts)) {
+        return refuse(CommandErrorCode.VALIDATION_FAILED, 'command failed validation', { ts: 'ts must be a finite epoch-milliseconds number' });
+      }
+      let checked: TradingCommand = command;
+      if (!fastAcceptCommand(command)) {
+        const strict = validateCommandStrictly(command);
+        if (!strict.ok) return refuse(CommandErrorCode.VALIDATION_FAILED, 'command failed validation', strict.details);
+        checked = strict.value;
+      }
+      return checked.type === 'place' ? this.place(checked, ts) : this.cancel(checked, ts);
+    } catch (err) {
+      // Unreachable by design (everything is validated before state changes); never throw to the caller.
+      return refuse(CommandErrorCode.VALIDATION_FAILED, `command could not be applied: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
+  snapshot(depth?: number): OrderBookSnapshot {
+    const limit = typeof depth === 'number' && Number.isInteger(depth) && depth >= 0 ? depth : Number.MAX_SAFE_INTEGER;
+    return {
+      type: 'OrderBookSnapshot',
+      symbol: this.symbol,
+      seq: this.bookSeq,
+      ts: this.lastTs,
+      bids: this.levelsBestFirst(this.book.bids.levels, limit),
+      asks: this.levelsBestFirst(this.book.asks.levels, limit),
+    };
+  }
+
+  exportState(): SymbolEngineState {
+    return encodeState(this);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private place(command: PlaceCommand, ts: number): CommandResult {
+    const rules = checkPlaceRules(this.spec, command);
+    if (!rules.ok) return refuse(CommandErrorCode.VALIDATION_FAILED, 'order breaks the symbol rules', rules.details);
+    const p = rules.value;
+    const userId = command.userId;
+    const clientOrderId = command.clientOrderId;
+    const key = idempotencyKey(userId, clientOrderId);
+
+    const prior = this.idempotency.get(key);
+    if (prior !== undefined) {
+      if (!samePlace(prior, p)) {
+        return refuse(CommandErrorCode.DUPLICATE_CLIENT_ORDER_ID, `clientOrderId "${clientOrderId}" was already used for a different order`);
+      }
+      return this.replayPlaceReply(prior);
+    }
+
+    if (!p.isMarket) {
+      const level = this.book.side(p.side).level(p.price);
+      if ((level === undefined ? 0 : level.total) + p.quantity > this.maxLotsTotal) {
+        return refuse(CommandErrorCode.VALIDATION_FAILED, 'order breaks the symbol rules', {
+          quantity: 'quantity would take the price level beyond the supported range',
+        });
+      }
+    }
+
+    const order = new BookOrder(this.lastOrderId + 1, userId, p.side, p.price, p.quantity, p.isMarket, p.tif, p.postOnly, p.stp);
+    const code = this.book.place(order);
+    if (code !== PLACE_OK) {
+      return code === PLACE_POST_ONLY_WOULD_TAKE
+        ? refuse(CommandErrorCode.POST_ONLY_WOULD_TAKE, 'post-only order would take liquidity')
+        : refuse(
+            CommandErrorCode.INSUFFICIENT_LIQUIDITY,
+            p.isMarket && p.tif !== TIF_FOK ? 'no liquidity on the opposite side' : 'fill-or-kill order cannot be filled completely',
+          );
+    }
+
+    // --- Accepted: from here on state changes and events are produced.
+    this.lastOrderId = order.id;
+    this.lastTs = ts;
+    order.orderId = this.orderIdPrefix + order.id;
+    order.clientOrderId = clientOrderId;
+    order.priceText = p.isMarket ? undefined : ticksToPrice(this.spec, p.price);
+    order.quantityText = lotsToQuantity(this.spec, p.quantity);
+
+    const events: EncodedEvent[] = [];
+    const spec = this.spec;
+    const symbol = this.symbol;
+    const log = this.book.log;
+    const tradeFirst = this.lastTradeId + 1;
+    let last: OrderUpdate | undefined;
+    let lastJson = '';
+    let takerFilled = 0;
+    let lastFill: FillView | undefined;
+    let lastFillTrade = 0;
+    let lastFillPrice = 0;
+    let lastFillQty = 0;
+
+    for (let i = 0; i < log.length; i++) {
+      const maker = log.makers[i];
+      const quantity = log.quantities[i];
+      if (log.kinds[i] === STEP_FILL) {
+        const tradeId = String(++this.lastTradeId);
+        const quantityText = lotsToQuantity(spec, quantity);
+        const priceText = maker.priceText as string;
+        const makerStatus: StatusCode = maker.filled === maker.quantity ? STATUS_FILLED : STATUS_PARTIALLY_FILLED;
+        this.emitOrder(events, maker, ts, maker.filled, makerStatus, REASON_NONE, { tradeId, price: priceText, quantity: quantityText, liquidity: 'maker' });
+        if (makerStatus === STATUS_FILLED) this.idempotency.addDone(idempotencyKey(maker.owner, maker.clientOrderId), maker);
+        takerFilled += quantity;
+        lastFill = { tradeId, price: priceText, quantity: quantityText, liquidity: 'taker' };
+        lastFillTrade = this.lastTradeId;
+        lastFillPrice = log.prices[i];
+        lastFillQty = quantity;
+        last = this.emitOrder(events, order, ts, takerFilled, takerFilled === order.quantity ? STATUS_FILLED : STATUS_PARTIALLY_FILLED, REASON_NONE, lastFill);
+        lastJson = events[events.length - 1].payload;
+      } else {
+        this.emitOrder(events, maker, ts, maker.filled, STATUS_EXPIRED, REASON_SELF_TRADE_PREVENTION, undefined);
+        this.idempotency.addDone(idempotencyKey(maker.owner, maker.clientOrderId), maker);
+      }
+    }
+
+    const rested = order.level !== null;
+    let finalStatus: StatusCode = takerFilled === order.quantity ? STATUS_FILLED : STATUS_PARTIALLY_FILLED;
+    let finalReason: ReasonCode = REASON_NONE;
+    if (log.takerExpiredBySelfTrade) {
+      finalStatus = STATUS_EXPIRED;
+      finalReason = REASON_SELF_TRADE_PREVENTION;
+    } else if (!rested && takerFilled < order.quantity) {
+      finalStatus = STATUS_EXPIRED;
+      finalReason = order.isMarket ? REASON_MARKET_UNFILLED : order.tif === TIF_FOK ? REASON_FOK_UNFILLED : REASON_IOC_UNFILLED;
+    } else if (rested && takerFilled === 0) {
+      finalStatus = STATUS_NEW;
+    }
+    if (finalStatus === STATUS_EXPIRED || finalStatus === STATUS_NEW) {
+      lastFill = undefined;
+      last = this.emitOrder(events, order, ts, takerFilled, finalStatus, finalReason, undefined);
+      lastJson = events[events.length - 1].payload;
+    }
+    const reply = last as OrderUpdate;
+
+    // The reply is rebuilt from these on a retry, so that it comes back byte for byte.
+    order.placeSeq = reply.seq;
+    order.placeTs = ts;
+    order.placeFilled = takerFilled;
+    order.placeStatus = finalStatus;
+    order.placeReason = finalReason;
+    if (lastFill !== undefined) {
+      order.placeTradeId = lastFillTrade;
+      order.placeFillPrice = lastFillPrice;
+      order.placeFillQty = lastFillQty;
+    }
+    if (rested) this.idempotency.addLive(key, order);
+    else this.idempotency.addDone(key, order);
+
+    // TradeExecuted events, after every OrderUpdate of the command.
+    let tradeId = tradeFirst;
+    for (let i = 0; i < log.length; i++) {
+      if (log.kinds[i] !== STEP_FILL) continue;
+      const trade = tradeExecuted(
+        symbol,
+        tradeId,
+        ts,
+        String(tradeId),
+        log.makers[i].priceText as string,
+        lotsToQuantity(spec, log.quantities[i]),
+        order.side,
+      );
+      tradeId++;
+      events.push({ subject: this.tradeSubject, payload: JSON.stringify(trade) });
+    }
+    this.emitBookUpdate(events, ts);
+    return accepted(reply, lastJson, events);
+  }
+
+  private cancel(command: CancelCommand, ts: number): CommandResult {
+    const order = this.findLiveOrder(command);
+    if (order === undefined) {
+      const id = command.orderId ?? command.clientOrderId;
+      return refuse(CommandErrorCode.ORDER_NOT_FOUND, `no open order "${id}" for this user`);
+    }
+    this.book.cancel(order.id);
+    this.lastTs = ts;
+    this.idempotency.addDone(idempotencyKey(order.owner, order.clientOrderId), order);
+    const events: EncodedEvent[] = [];
+    const update = this.emitOrder(events, order, ts, order.filled, STATUS_CANCELED, REASON_USER_CANCELED, undefined);
+    const json = events[0].payload;
+    this.emitBookUpdate(events, ts);
+    return accepted(update, json, events);
+  }
+
+  private findLiveOrder(command: CancelCommand): BookOrder | undefined {
+    const { userId, orderId, clientOrderId } = command;
+    if (typeof orderId === 'string') {
+      if (!orderId.startsWith(this.orderIdPrefix)) return undefined;
+      const n = Number(orderId.slice(this.orderIdPrefix.length));
+      const order = Number.isSafeInteger(n) ? this.book.orders.get(n) : undefined;
+      if (order === undefined || order.owner !== userId || order.orderId !== orderId) return undefined;
+      if (clientOrderId !== undefined && order.clientOrderId !== clientOrderId) return undefined;
+      return order;
+    }
+    if (typeof clientOrderId !== 'string') return undefined;
+    return this.idempotency.live.get(idempotencyKey(userId, clientOrderId));
+  }
+
+  /** Rebuilds the original reply of a place command from what the order kept of it. */
+  private replayPlaceReply(order: BookOrder): CommandResult {
+    const fill: FillView | undefined =
+      order.placeTradeId > 0
+        ? {
+            tradeId: String(order.placeTradeId),
+            price: ticksToPrice(this.spec, order.placeFillPrice),
+            quantity: lotsToQuantity(this.spec, order.placeFillQty),
+            liquidity: 'taker',
+          }
+        : undefined;
+    const update = orderUpdate(
+      this.symbol,
+      order.placeSeq,
+      order.placeTs,
+      order,
+      lotsToQuantity(this.spec, order.placeFilled),
+      lotsToQuantity(this.spec, shownRemaining(order, order.placeFilled, order.placeStatus)),
+      order.placeStatus,
+      order.placeReason,
+      fill,
+    );
+    const reply: CommandReply = { ok: true, order: update };
+    return { reply, replyJson: `{"ok":true,"order":${JSON.stringify(update)}}`, events: NO_EVENTS, changedState: false };
+  }
+
+  private emitOrder(
+    events: EncodedEvent[],
+    order: BookOrder,
+    ts: number,
+    filled: number,
+    status: StatusCode,
+    reason: ReasonCode,
+    fill: FillView | undefined,
+  ): OrderUpdate {
+    const stream = this.userStream(order.owner);
+    const update = orderUpdate(
+      this.symbol,
+      ++stream.seq,
+      ts,
+      order,
+      lotsToQuantity(this.spec, filled),
+      lotsToQuantity(this.spec, shownRemaining(order, filled, status)),
+      status,
+      reason,
+      fill,
+    );
+    events.push({ subject: stream.subject, payload: JSON.stringify(update) });
+    return update;
+  }
+
+  private emitBookUpdate(events: EncodedEvent[], ts: number): void {
+    const log = this.book.log;
+    if (log.touchedLength === 0) return;
+    const bids: WireLevel[] = [];
+    const asks: WireLevel[] = [];
+    for (let i = 0; i < log.touchedLength; i++) {
+      const level = log.touched[i];
+      const entry: WireLevel = [ticksToPrice(this.spec, level.price), lotsToQuantity(this.spec, level.total)];
+      if (level.side === BUY) bids.push(entry);
+      else asks.push(entry);
+    }
+    const update = orderBookUpdate(this.symbol, ++this.bookSeq, ts, bids, asks);
+    events.push({ subject: this.bookSubject, payload: JSON.stringify(update) });
+  }
+
+  formatPrice(ticks: number): string {
+    return ticksToPrice(this.spec, ticks);
+  }
+
+  formatQuantity(lots: number): string {
+    return lotsToQuantity(this.spec, lots);
+  }
+
+  userStream(userId: string): UserStream {
+    let stream = this.users.get(userId);
+    if (stream === undefined) {
+      stream = { subject: subjects.order(userId, this.symbol), seq: 0 };
+      this.users.set(userId, stream);
+    }
+    return stream;
+  }
+
+  private levelsBestFirst(levels: readonly PriceLevel[], depth: number): WireLevel[] {
+    const out: WireLevel[] = [];
+    for (let i = levels.length - 1; i >= 0 && out.length < depth; i--) {
+      out.push([ticksToPrice(this.spec, levels[i].price), lotsToQuantity(this.spec, levels[i].total)]);
+    }
+    return out;
+  }
+}
+
+/** Same order as the one kept for this (userId, clientOrderId), once defaults are applied. */
+function samePlace(order: BookOrder, p: ParsedPlace): boolean {
+  return (
+    order.side === p.side &&
+    order.isMarket === p.isMarket &&
+    order.price === p.price &&
+    order.quantity === p.quantity &&
+    order.tif === p.tif &&
+    order.postOnly === p.postOnly &&
+    order.stp === p.stp
+  );
+}
+
+function accepted(order: OrderUpdate, orderJson: string, events: EncodedEvent[]): CommandResult {
+  // Same bytes as JSON.stringify(reply), without encoding the order a second time.
+  return { reply: { ok: true, order }, replyJson: `{"ok":true,"order":${orderJson}}`, events, changedState: true };
+}
+
+function refuse(code: CommandErrorCode, message: string, details?: Record<string, string>): CommandResult {
+  const reply: CommandReply = details === undefined ? { ok: false, error: { code, message } } : { ok: false, error: { code, message, details } };
+  return { reply, replyJson: JSON.stringify(reply), events: NO_EVENTS, changedState: false };
+}

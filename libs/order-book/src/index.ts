@@ -1,0 +1,11 @@
+export * from './symbol-engine-types.js';
+export * from './book/codes.js';
+export { BookOrder } from './book/book-order.js';
+export { PriceLevel } from './book/price-level.js';
+export { BookSide } from './book/book-side.js';
+export { MatchLog, STEP_FILL, STEP_MAKER_EXPIRED } from './book/match-log.js';
+export { OrderBook } from './book/order-book.js';
+export { createSymbolEngine } from './engine/create-symbol-engine.js';
+export { MatchingSymbolEngine, type SymbolEngineOptions } from './engine/symbol-engine.js';
+export { DEFAULT_IDEMPOTENCY_WINDOW } from './engine/idempotency-index.js';
+export { InvalidSymbolStateError, ORDER_FIELDS, type OrderTuple, type SymbolStateV1 } from './engine/state-codec.js';
