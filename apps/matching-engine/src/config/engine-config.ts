@@ -1,0 +1,124 @@
+import { hostname } from 'node:os';
+import { parseSymbolsList, type SymbolSpec } from '@trading/contracts';
+import { ConfigError } from './config-error.js';
+
+export { ConfigError, CONFIG_ERROR_EXIT_CODE } from './config-error.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface EngineConfig {
+  readonly natsServers: string[];
+  readonly symbols: SymbolSpec[];
+  readonly adminPort: number;
+  readonly logLevel: LogLevel;
+  readonly instanceId: string;
+  readonly leaseTtlMs: number;
+  readonly snapshotIntervalCommands: number;
+  readonly snapshotIntervalMs: number;
+  readonly journalBatchMax: number;
+  readonly journalStreamMaxAgeSeconds: number;
+  readonly journalReplicas: number;
+  readonly journalAppendTimeoutMs: number;
+  readonly progressIntervalMs: number;
+  readonly recoveryConcurrency: number;
+}
+
+export interface EnvVarDoc {
+  readonly name: string;
+  /** The value used when the variable is unset; undefined when it is required. */
+  readonly default: string | undefined;
+  readonly description: string;
+}
+
+/** Every environment variable the engine reads (the deployment checks its manifests against this list). */
+export const ENGINE_ENV_VARS: readonly EnvVarDoc[] = [
+  { name: 'NATS_URL', default: 'nats://127.0.0.1:4222', description: 'Comma-separated NATS server URLs.' },
+  {
+    name: 'SYMBOLS',
+    default: undefined,
+    description: 'Symbols this instance serves, SYMBOL[:tick[:lot[:minQuantity]]] comma-separated (required).',
+  },
+  { name: 'ADMIN_PORT', default: '9090', description: 'Port of /healthz, /readyz and /metrics (0 picks a free port).' },
+  { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' },
+  { name: 'INSTANCE_ID', default: '<hostname>-<pid>', description: 'Name written into leases; must be unique per process.' },
+  {
+    name: 'LEASE_TTL_MS',
+    default: '5000',
+    description: 'Symbol lease lifetime; renewed every third of it. A crashed owner is replaced after at most this long.',
+  },
+  { name: 'SNAPSHOT_INTERVAL_COMMANDS', default: '100000', description: 'Snapshot a symbol after this many journaled commands.' },
+  { name: 'SNAPSHOT_INTERVAL_MS', default: '60000', description: 'Snapshot a symbol that changed at least this often.' },
+  { name: 'JOURNAL_BATCH_MAX', default: '1000', description: 'Most commands in one journal message (batch).' },
+  {
+    name: 'JOURNAL_STREAM_MAX_AGE',
+    default: '0',
+    description: 'Max age of journal messages in seconds (0 = keep forever). Must far exceed SNAPSHOT_INTERVAL_MS.',
+  },
+  { name: 'JOURNAL_REPLICAS', default: '1', description: 'Replicas of the TRADING_JOURNAL stream and engine buckets.' },
+  { name: 'JOURNAL_APPEND_TIMEOUT_MS', default: '5000', description: 'How long a journal append may wait for its ack.' },
+  {
+    name: 'PROGRESS_INTERVAL_MS',
+    default: '250',
+    description: 'How often the "events published up to journal seq" watermark is saved (bounds republish after a crash).',
+  },
+  { name: 'RECOVERY_CONCURRENCY', default: '32', description: 'Symbols recovered (snapshot + journal tail) in parallel at start.' },
+];
+
+const DEFAULTS = Object.fromEntries(ENGINE_ENV_VARS.map((v) => [v.name, v.default])) as Record<string, string | undefined>;
+
+function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') return DEFAULTS[name];
+  return value.trim();
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const text = read(env, name) ?? '';
+  if (!/^\d+$/.test(text)) throw new ConfigError(name, `"${text}" is not a whole number`);
+  const value = Number(text);
+  if (value < min || value > max) throw new ConfigError(name, `${value} is out of range ${min}..${max}`);
+  return value;
+}
+
+function natsServers(env: NodeJS.ProcessEnv): string[] {
+  const text = read(env, 'NATS_URL')!;
+  const servers = text.split(',').map((s) => s.trim());
+  for (const server of servers) {
+    if (server === '') throw new ConfigError('NATS_URL', `has an empty entry in "${text}"`);
+    if (!/^(nats|tls|ws|wss):\/\/[^\s/]+$|^[^\s:/]+:\d+$/.test(server)) {
+      throw new ConfigError('NATS_URL', `"${server}" is not a NATS URL such as nats://127.0.0.1:4222`);
+    }
+  }
+  return servers;
+}
+
+/** Reads and checks the whole configuration; throws ConfigError naming the first bad variable. */
+export function loadEngineConfig(env: NodeJS.ProcessEnv): EngineConfig {
+  let symbols: SymbolSpec[];
+  try {
+    symbols = parseSymbolsList(env.SYMBOLS);
+  } catch (err) {
+    throw new ConfigError('SYMBOLS', (err as Error).message);
+  }
+  const logLevel = read(env, 'LOG_LEVEL')!.toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `"${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+  const instanceId = read(env, 'INSTANCE_ID') ?? `${hostname()}-${process.pid}`;
+  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(instanceId)) throw new ConfigError('INSTANCE_ID', `"${instanceId}" must match ^[A-Za-z0-9_.:-]{1,128}$`);
+  return {
+    natsServers: natsServers(env),
+    symbols,
+    adminPort: integer(env, 'ADMIN_PORT', 0, 65535),
+    logLevel,
+    instanceId,
+    leaseTtlMs: integer(env, 'LEASE_TTL_MS', 1000, 3_600_000),
+    snapshotIntervalCommands: integer(env, 'SNAPSHOT_INTERVAL_COMMANDS', 1),
+    snapshotIntervalMs: integer(env, 'SNAPSHOT_INTERVAL_MS', 100),
+    journalBatchMax: integer(env, 'JOURNAL_BATCH_MAX', 1, 100_000),
+    journalStreamMaxAgeSeconds: integer(env, 'JOURNAL_STREAM_MAX_AGE', 0),
+    journalReplicas: integer(env, 'JOURNAL_REPLICAS', 1, 5),
+    journalAppendTimeoutMs: integer(env, 'JOURNAL_APPEND_TIMEOUT_MS', 100, 600_000),
+    progressIntervalMs: integer(env, 'PROGRESS_INTERVAL_MS', 10, 600_000),
+    recoveryConcurrency: integer(env, 'RECOVERY_CONCURRENCY', 1, 1024),
+  };
+}

@@ -1,0 +1,308 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { SymbolEngineStats } from '@trading/order-book';
+import { EngineMetrics, type SymbolRole } from '../admin/engine-metrics.js';
+import type { EngineConfig } from '../config/engine-config.js';
+import { JournalReader } from '../journal/journal-reader.js';
+import { ensureJournalStream, lastJournalSeq } from '../journal/journal-stream.js';
+import { JournalWriter } from '../journal/journal-writer.js';
+import { JournalFencedError } from '../journal/journal-errors.js';
+import { LeaseManager } from '../leases/lease-manager.js';
+import type { Logger } from '../logging/logger.js';
+import { EngineNatsConnection } from '../nats/nats-connection.js';
+import { PublishWatermarks } from '../progress/publish-watermark.js';
+import { recoverSymbol, type SymbolEngineFactory } from '../sequencer/symbol-recovery.js';
+import { SymbolSequencer } from '../sequencer/symbol-sequencer.js';
+import { SnapshotStore } from '../snapshots/snapshot-store.js';
+import { SymbolEndpoints } from '../transport/symbol-endpoints.js';
+import type { SymbolSlot } from './symbol-slot.js';
+import { ENGINE_CONFIG, ENGINE_LOGGER, SYMBOL_ENGINE_FACTORY } from './tokens.js';
+
+/** Stay under NATS's default 1 MiB max_payload with room for headers. */
+const BATCH_MAX_BYTES = 900 * 1024;
+
+interface Infrastructure {
+  readonly conn: EngineNatsConnection;
+  readonly jsm: JetStreamManager;
+  readonly writer: JournalWriter;
+  readonly reader: JournalReader;
+  readonly snapshots: SnapshotStore;
+  readonly watermarks: PublishWatermarks;
+  readonly leases: LeaseManager;
+}
+
+export interface ReadinessReport {
+  readonly ready: boolean;
+  readonly nats: 'connected' | 'disconnected';
+  readonly journal: 'ok' | 'unavailable';
+  readonly instanceId: string;
+  readonly symbols: Record<string, SymbolRole>;
+}
+
+/**
+ * Owns the per-symbol lifecycle: standby -> (lease acquired) recovering -> owner -> (lease lost,
+ * fenced or shutdown) back to standby. Everything that talks to NATS hangs off here.
+ */
+@Injectable()
+export class EngineRuntime {
+  private infra?: Infrastructure;
+  private readonly slots = new Map<string, SymbolSlot>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private journalOk = false;
+  private shuttingDown = false;
+  private started = false;
+
+  constructor(
+    @Inject(ENGINE_CONFIG) private readonly config: EngineConfig,
+    @Inject(ENGINE_LOGGER) private readonly log: Logger,
+    @Inject(SYMBOL_ENGINE_FACTORY) private readonly engineFactory: SymbolEngineFactory,
+    private readonly metrics: EngineMetrics,
+  ) {
+    for (const spec of config.symbols) {
+      this.slots.set(spec.symbol, { spec, role: 'standby', lastSnapshotAt: Date.now(), snapshotInProgress: false, acquiring: false });
+      metrics.setRole(spec.symbol, 'standby');
+    }
+    metrics.observe({ stats: () => this.ownedStats(), journalLag: () => this.journalLag() });
+  }
+
+  /** Connects, prepares the journal, acquires what it can and recovers it. Resolves when serving. */
+  async start(): Promise<void> {
+    const conn = await EngineNatsConnection.open(this.config.natsServers, `matching-engine ${this.config.instanceId}`, this.log);
+    const infra = await this.prepareInfrastructure(conn);
+    if (this.shuttingDown) return;
+    this.infra = infra;
+    this.journalOk = true;
+    this.started = true;
+    infra.leases.start({
+      onLost: (symbol, reason) => this.stepDown(symbol, reason, 'forget'),
+      onReleased: (symbol) => void this.tryOwn(symbol),
+    });
+    await this.acquireStandbys();
+    const standbyInterval = Math.max(100, Math.floor(this.config.leaseTtlMs / 3));
+    this.timers.push(setInterval(() => void this.acquireStandbys(), standbyInterval));
+    this.timers.push(setInterval(() => this.snapshotDue(), Math.min(1000, this.config.snapshotIntervalMs)));
+    this.timers.push(setInterval(() => void this.flushWatermarks(), this.config.progressIntervalMs));
+  }
+
+  /** Retries until JetStream answers: a missing journal is a "not ready", not a crash. */
+  private async prepareInfrastructure(conn: EngineNatsConnection): Promise<Infrastructure> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { config } = this;
+        const jsm = await ensureJournalStream(conn.nc, { maxAgeSeconds: config.journalStreamMaxAgeSeconds, replicas: config.journalReplicas });
+        const [snapshots, watermarks, leases] = await Promise.all([
+          SnapshotStore.open(conn.nc, config.journalReplicas),
+          PublishWatermarks.open(conn.nc, config.journalReplicas),
+          LeaseManager.open(conn.nc, config.instanceId, config.leaseTtlMs, config.journalReplicas, this.log),
+        ]);
+        return {
+          conn,
+          jsm,
+          writer: new JournalWriter(conn.nc, config.journalAppendTimeoutMs),
+          reader: new JournalReader(conn.nc),
+          snapshots,
+          watermarks,
+          leases,
+        };
+      } catch (err) {
+        if (this.shuttingDown) throw err;
+        this.log.error({ err: (err as Error).message, attempt }, 'journal/JetStream not usable yet; retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 250 * attempt)));
+      }
+    }
+  }
+
+  private async acquireStandbys(): Promise<void> {
+    const standbys = [...this.slots.values()].filter((slot) => slot.role === 'standby' && !slot.acquiring);
+    let next = 0;
+    const worker = async () => {
+      while (next < standbys.length && !this.shuttingDown) await this.tryOwn(standbys[next++].spec.symbol);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.config.recoveryConcurrency, standbys.length) }, worker));
+  }
+
+  /** Standby -> owner if the lease is free: recover from snapshot + journal, then subscribe. */
+  private async tryOwn(symbol: string): Promise<void> {
+    const slot = this.slots.get(symbol);
+    const infra = this.infra;
+    if (!slot || !infra || slot.role !== 'standby' || slot.acquiring || this.shuttingDown || !infra.conn.connected) return;
+    slot.acquiring = true;
+    try {
+      if (!(await infra.leases.tryAcquire(symbol))) return;
+      this.setRole(slot, 'recovering');
+      const started = Date.now();
+      const recovered = await recoverSymbol(slot.spec, this.engineFactory, {
+        loadSnapshot: (s) => infra.snapshots.load(s),
+        lastJournalSeq: (s) => lastJournalSeq(infra.jsm, s),
+        publishedWatermark: (s) => infra.watermarks.read(s),
+        replay: (s, after, until, onBatch) => infra.reader.replay(s, after, until, onBatch),
+        publish: (subject, payload) => infra.conn.nc.publish(subject, payload),
+      });
+      if (this.shuttingDown || !infra.leases.holds(symbol)) {
+        this.setRole(slot, 'standby');
+        await infra.leases.release(symbol);
+        return;
+      }
+      this.metrics.republishedEvents.inc(recovered.republishedEvents);
+      if (recovered.republishedEvents > 0) infra.watermarks.note(symbol, recovered.journalSeq);
+      const sequencer = new SymbolSequencer(
+        symbol,
+        recovered.engine,
+        recovered.journalSeq,
+        {
+          publish: (subject, payload) => infra.conn.nc.publish(subject, payload),
+          append: (s, payload, expected) => infra.writer.append(s, payload, expected),
+          onFailure: (s, err) => this.onSequencerFailure(s, err),
+          onReleased: (s, seq) => infra.watermarks.note(s, seq),
+        },
+        this.metrics,
+        { batchMax: this.config.journalBatchMax, batchMaxBytes: BATCH_MAX_BYTES },
+      );
+      slot.sequencer = sequencer;
+      slot.lastSnapshotAt = Date.now();
+      slot.endpoints = new SymbolEndpoints(infra.conn.nc, sequencer, (err) =>
+        this.log.error({ symbol, err: (err as Error)?.message }, 'unexpected error handling a request'),
+      );
+      this.setRole(slot, 'owner');
+      this.log.info(
+        {
+          symbol,
+          journalSeq: recovered.journalSeq,
+          snapshotSeq: recovered.snapshotSeq,
+          replayedCommands: recovered.replayedCommands,
+          republishedEvents: recovered.republishedEvents,
+          ms: Date.now() - started,
+        },
+        'owner of symbol',
+      );
+    } catch (err) {
+      this.log.error({ symbol, err: (err as Error).message }, 'could not take symbol over; staying standby');
+      if ((slot.role as SymbolRole) === 'recovering') this.setRole(slot, 'standby');
+      await infra.leases.release(symbol);
+    } finally {
+      slot.acquiring = false;
+    }
+  }
+
+  private onSequencerFailure(symbol: string, err: unknown): void {
+    const fenced = err instanceof JournalFencedError;
+    this.metrics.journalFailures.inc({ reason: fenced ? 'fenced' : 'append_failed' });
+    this.log.error({ symbol, err: (err as Error).message, fenced }, 'journal append failed; stepping down for this symbol');
+    // Fenced: the lease is someone else's. Otherwise give it up so the journal decides who is next.
+    this.stepDown(symbol, (err as Error).message, fenced ? 'forget' : 'release');
+  }
+
+  private stepDown(symbol: string, reason: string, lease: 'forget' | 'release'): void {
+    const slot = this.slots.get(symbol);
+    if (!slot || slot.role === 'standby') return;
+    this.log.warn({ symbol, reason }, 'no longer owner of symbol');
+    slot.endpoints?.close();
+    slot.sequencer?.stop();
+    slot.endpoints = undefined;
+    slot.sequencer = undefined;
+    this.infra?.watermarks.forget(symbol);
+    this.setRole(slot, 'standby');
+    if (lease === 'release') void this.infra?.leases.release(symbol);
+    else this.infra?.leases.forget(symbol);
+  }
+
+  private snapshotDue(): void {
+    const now = Date.now();
+    for (const slot of this.slots.values()) {
+      const seq = slot.sequencer;
+      if (!seq || slot.snapshotInProgress || seq.commandsSinceSnapshot === 0) continue;
+      if (seq.commandsSinceSnapshot >= this.config.snapshotIntervalCommands || now - slot.lastSnapshotAt >= this.config.snapshotIntervalMs) {
+        void this.snapshot(slot);
+      }
+    }
+  }
+
+  private async snapshot(slot: SymbolSlot): Promise<void> {
+    const sequencer = slot.sequencer;
+    const infra = this.infra;
+    if (!sequencer || !infra || slot.snapshotInProgress) return;
+    slot.snapshotInProgress = true;
+    try {
+      const { journalSeq, stateJson } = await sequencer.captureState();
+      await infra.snapshots.save(slot.spec.symbol, journalSeq, stateJson);
+      slot.lastSnapshotAt = Date.now();
+      this.metrics.snapshots.inc({ result: 'saved' });
+      this.log.debug({ symbol: slot.spec.symbol, journalSeq, bytes: stateJson.length }, 'snapshot saved');
+    } catch (err) {
+      this.metrics.snapshots.inc({ result: 'failed' });
+      this.log.warn({ symbol: slot.spec.symbol, err: (err as Error).message }, 'snapshot failed; the journal still has everything');
+    } finally {
+      slot.snapshotInProgress = false;
+    }
+  }
+
+  private async flushWatermarks(): Promise<void> {
+    try {
+      await this.infra?.watermarks.flush();
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message }, 'watermark flush failed; recovery will republish a little more');
+    }
+  }
+
+  private setRole(slot: SymbolSlot, role: SymbolRole): void {
+    slot.role = role;
+    this.metrics.setRole(slot.spec.symbol, role);
+  }
+
+  private *ownedStats(): Iterable<SymbolEngineStats> {
+    for (const slot of this.slots.values()) if (slot.sequencer) yield slot.sequencer.engine.stats;
+  }
+
+  private journalLag(): number {
+    let lag = 0;
+    for (const slot of this.slots.values()) lag += slot.sequencer?.journalLag ?? 0;
+    return lag;
+  }
+
+  readiness(): ReadinessReport {
+    const symbols: Record<string, SymbolRole> = {};
+    let settled = true;
+    for (const [symbol, slot] of this.slots) {
+      symbols[symbol] = slot.role;
+      if (slot.role === 'recovering') settled = false;
+    }
+    const natsUp = this.infra?.conn.connected ?? false;
+    const journal = this.journalOk ? 'ok' : 'unavailable';
+    return {
+      ready: this.started && !this.shuttingDown && natsUp && journal === 'ok' && settled,
+      nats: natsUp ? 'connected' : 'disconnected',
+      journal,
+      instanceId: this.config.instanceId,
+      symbols,
+    };
+  }
+
+  /**
+   * Graceful stop: take no more commands, let the journal acknowledge what is applied, snapshot,
+   * save the watermark, hand the leases back (a standby takes over at once) and drain NATS.
+   */
+  async shutdown(): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    for (const timer of this.timers) clearInterval(timer);
+    const infra = this.infra;
+    if (!infra) return;
+    const owned = [...this.slots.values()].filter((slot) => slot.sequencer);
+    for (const slot of owned) {
+      slot.endpoints?.close();
+      slot.sequencer!.stop();
+    }
+    await Promise.all(owned.map((slot) => slot.sequencer!.whenIdle()));
+    await Promise.all(owned.map((slot) => (slot.sequencer!.commandsSinceSnapshot > 0 ? this.snapshot(slot) : undefined)));
+    await this.flushWatermarks();
+    infra.leases.stop();
+    await Promise.all(owned.map((slot) => infra.leases.release(slot.spec.symbol)));
+    for (const slot of owned) {
+      slot.sequencer = undefined;
+      slot.endpoints = undefined;
+      this.setRole(slot, 'standby');
+    }
+    await infra.conn.drain();
+    this.log.info({ symbols: owned.length }, 'engine stopped');
+  }
+}

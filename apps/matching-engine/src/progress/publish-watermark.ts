@@ -1,0 +1,44 @@
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+
+export const PROGRESS_BUCKET = 'engine_progress';
+
+/**
+ * "Events published up to journal seq N", per symbol. It is written on the same connection as the
+ * events, after them, so when the server has the watermark it had those events first. After a
+ * crash, recovery republishes the events of every journal batch above the watermark: a consumer may
+ * see a repeat (identical bytes) but never a gap.
+ */
+export class PublishWatermarks {
+  private readonly dirty = new Map<string, number>();
+
+  private constructor(private readonly kv: KV) {}
+
+  static async open(nc: NatsConnection, replicas: number): Promise<PublishWatermarks> {
+    const kv = await new Kvm(nc).create(PROGRESS_BUCKET, { history: 1, replicas });
+    return new PublishWatermarks(kv);
+  }
+
+  async read(symbol: string): Promise<number> {
+    const entry = await this.kv.get(symbol);
+    if (!entry || entry.operation !== 'PUT') return 0;
+    const value = Number(entry.string());
+    return Number.isSafeInteger(value) && value >= 0 ? value : 0;
+  }
+
+  /** Records progress in memory; `flush` writes it out (every PROGRESS_INTERVAL_MS). */
+  note(symbol: string, journalSeq: number): void {
+    this.dirty.set(symbol, journalSeq);
+  }
+
+  async flush(): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const pending = [...this.dirty];
+    this.dirty.clear();
+    await Promise.all(pending.map(([symbol, seq]) => this.kv.put(symbol, String(seq))));
+  }
+
+  forget(symbol: string): void {
+    this.dirty.delete(symbol);
+  }
+}
