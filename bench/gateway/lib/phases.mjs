@@ -1,0 +1,217 @@
+// The measured phases of one benchmark run against one server (gateway or baseline). Each phase
+// opens its own connections and closes them all before returning, so phases do not disturb
+// each other, and every wait is bounded.
+import hdr from 'hdr-histogram-js';
+import { waitFor, delay } from '@trading/testing';
+import WebSocket from 'ws';
+import { readCpu, settledRssBytes } from './proc-stats.mjs';
+
+const HISTOGRAM = { lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 };
+const DELIVERY_SYMBOL = 'BTC-USD';
+// No event is ever published for it: connections subscribed to it stay idle.
+const IDLE_SYMBOL = 'IDLE-USD';
+
+export class PhaseError extends Error {
+  code = 'PHASE_FAILED';
+}
+
+const sum = (results, key) => results.reduce((total, r) => total + r[key], 0);
+
+async function openAll(ctx, url, total, { concurrency, auth = false }) {
+  const results = await ctx.clients.all('open', (i) => ({
+    url,
+    count: ctx.clients.share(total, i),
+    concurrency,
+    localAddresses: ctx.sourceAddresses,
+    auth,
+  }));
+  const failures = {};
+  for (const r of results) for (const [reason, n] of Object.entries(r.failures)) failures[reason] = (failures[reason] ?? 0) + n;
+  return { results, opened: sum(results, 'opened'), failed: sum(results, 'failed'), failures };
+}
+
+async function closeAll(ctx) {
+  await ctx.clients.all('closeAll', () => ({ timeoutMs: 15_000 }), 30_000);
+}
+
+async function totals(ctx, { histogram = false } = {}) {
+  const stats = await ctx.clients.all('stats', () => ({ histogram }));
+  return {
+    delivered: sum(stats, 'delivered'),
+    reached: sum(stats, 'reached'),
+    foreign: sum(stats, 'foreign'),
+    binary: sum(stats, 'binary'),
+    unexpectedCloses: sum(stats, 'unexpectedCloses'),
+    open: sum(stats, 'open'),
+    closeCodes: stats.reduce((all, s) => {
+      for (const [code, n] of Object.entries(s.closeCodes)) all[code] = (all[code] ?? 0) + n;
+      return all;
+    }, {}),
+    histograms: stats.map((s) => s.histogram).filter(Boolean),
+  };
+}
+
+function refusedWithoutToken(url) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 5_000 });
+    ws.on('open', () => {
+      ws.terminate();
+      resolve({ refused: false });
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      ws.terminate();
+      resolve({ refused: true, status: res.statusCode });
+    });
+    ws.on('error', (err) => resolve({ refused: true, status: err.message }));
+  });
+}
+
+/**
+ * Exercises every code path the phases use (connect, deliver, authenticate, close) once, so the
+ * measurements do not include lazy initialisation and JIT warm-up. Also checks that /ws/orders
+ * really refuses a connection without a token: otherwise the connection-rate phase would not be
+ * measuring authenticated connections.
+ */
+export async function warmUp(ctx, target) {
+  const tag = `warm-${target.name}-${ctx.run}`;
+  await ctx.clients.all('count', () => ({ tag }));
+  const subs = await openAll(ctx, target.url(`/ws/trades?symbols=${DELIVERY_SYMBOL}`), ctx.config.warmupConnections, { concurrency: 16 });
+  const auth = await openAll(ctx, target.url('/ws/orders'), ctx.config.warmupConnections, { concurrency: 16, auth: true });
+  for (let i = 0; i < 50; i++) {
+    ctx.publisher.publish(DELIVERY_SYMBOL, tag);
+    await delay(10);
+  }
+  await delay(200);
+  const received = (await totals(ctx)).delivered;
+  await closeAll(ctx);
+  const noToken = await refusedWithoutToken(target.url('/ws/orders'));
+  if (!noToken.refused) throw new PhaseError(`${target.name} accepted /ws/orders without a token: the connection-rate phase would not measure authentication`);
+  return { opened: subs.opened + auth.opened, failed: subs.failed + auth.failed, failures: { ...subs.failures, ...auth.failures }, received, noTokenStatus: noToken.status };
+}
+
+/** (RSS with N idle connections - RSS with none) / N, each reading taken once RSS settles. */
+export async function measureIdleRss(ctx, target) {
+  const rssBefore = await settledRssBytes(target.pid);
+  const open = await openAll(ctx, target.url(`/ws/trades?symbols=${IDLE_SYMBOL}`), ctx.config.idleConnections, { concurrency: ctx.config.openConcurrency });
+  const rssAfter = await settledRssBytes(target.pid, { maxMs: 8_000 });
+  const still = await totals(ctx);
+  await closeAll(ctx);
+  if (open.opened === 0) throw new PhaseError(`no idle connection opened: ${JSON.stringify(open.failures)}`);
+  return {
+    connections: open.opened,
+    failed: open.failed,
+    failures: open.failures,
+    stillOpenAtReading: still.open,
+    rssBeforeBytes: rssBefore,
+    rssAfterBytes: rssAfter,
+    bytesPerConnection: (rssAfter - rssBefore) / open.opened,
+  };
+}
+
+/**
+ * `subscribers` sockets on /ws/trades?symbols=BTC-USD; a steady `rate` events/s for `seconds`.
+ * Server CPU (all threads) from the first publish until the clients have counted every delivery,
+ * divided by the deliveries counted; latency from the publish stamp to the client's receive.
+ */
+export async function measureDelivery(ctx, target) {
+  const { subscribers, rate, deliverySeconds } = ctx.config;
+  const open = await openAll(ctx, target.url(`/ws/trades?symbols=${DELIVERY_SYMBOL}`), subscribers, { concurrency: ctx.config.openConcurrency });
+  try {
+    if (open.opened !== subscribers) throw new PhaseError(`only ${open.opened}/${subscribers} subscribers connected: ${JSON.stringify(open.failures)}`);
+
+    // Publish probes until every socket got one: then every server-side subscription is live.
+    const probeTag = `probe-${target.name}-${ctx.run}`;
+    await ctx.clients.all('count', () => ({ tag: probeTag }));
+    await waitFor(
+      async () => {
+        ctx.publisher.publish(DELIVERY_SYMBOL, probeTag);
+        await delay(50);
+        return (await totals(ctx)).reached === subscribers;
+      },
+      { timeoutMs: 15_000, intervalMs: 0, description: `${subscribers} subscribers of ${target.name} receiving probes` },
+    );
+    await delay(300); // let the last probes drain so they do not overlap the measured window
+
+    const tag = `measure-${target.name}-${ctx.run}`;
+    await ctx.clients.all('count', () => ({ tag }));
+    const cpuBefore = readCpu(target.pid);
+    const started = performance.now();
+    const published = await ctx.publisher.publishAtRate(DELIVERY_SYMBOL, tag, { rate, durationMs: deliverySeconds * 1000 });
+    const publishMs = performance.now() - started;
+    const expected = published * subscribers;
+    let drained = true;
+    try {
+      await waitFor(async () => (await totals(ctx)).delivered >= expected, { timeoutMs: 20_000, intervalMs: 100, description: `${expected} deliveries` });
+    } catch {
+      drained = false;
+    }
+    const cpuAfter = readCpu(target.pid);
+    // Ends at the poll that saw the last delivery: up to one poll interval late.
+    const windowMs = performance.now() - started;
+    const final = await totals(ctx, { histogram: true });
+
+    const histogram = hdr.build(HISTOGRAM);
+    for (const encoded of final.histograms) histogram.add(hdr.decodeFromCompressedBase64(encoded));
+    const cpuNs = cpuAfter.schedNs - cpuBefore.schedNs;
+    const statCpuNs = cpuAfter.statNs - cpuBefore.statNs;
+    return {
+      subscribers: open.opened,
+      published,
+      expected,
+      delivered: final.delivered,
+      lost: expected - final.delivered,
+      drained,
+      binaryFrames: final.binary,
+      unexpectedCloses: final.unexpectedCloses,
+      closeCodes: final.closeCodes,
+      publishMs,
+      windowMs,
+      // Offered: what the publisher asked for. Achieved: what reached the clients per second of
+      // the whole window; below the offered rate when the server (or the clients) fell behind.
+      offeredDeliveriesPerSecond: expected / (publishMs / 1000),
+      deliveriesPerSecond: final.delivered / (windowMs / 1000),
+      serverCpuMs: cpuNs / 1e6,
+      serverCpuUsPerDelivery: cpuNs / 1000 / final.delivered,
+      statCpuMs: statCpuNs / 1e6,
+      statCpuUsPerDelivery: statCpuNs / 1000 / final.delivered,
+      latencyUs: {
+        count: histogram.totalCount,
+        p50: histogram.getValueAtPercentile(50),
+        p90: histogram.getValueAtPercentile(90),
+        p99: histogram.getValueAtPercentile(99),
+        p999: histogram.getValueAtPercentile(99.9),
+        max: histogram.maxValue,
+        mean: histogram.mean,
+      },
+    };
+  } finally {
+    await closeAll(ctx);
+  }
+}
+
+/**
+ * `authConnections` new connections to /ws/orders, each with its own user's HS256 JWT (signed
+ * beforehand by the load clients, outside the timed window), all load processes starting
+ * together. Rate = connections opened / (last open - first attempt) on the shared clock.
+ */
+export async function measureConnectionRate(ctx, target) {
+  const cpuBefore = readCpu(target.pid);
+  const open = await openAll(ctx, target.url('/ws/orders'), ctx.config.authConnections, { concurrency: ctx.config.authConcurrency, auth: true });
+  const cpuAfter = readCpu(target.pid);
+  await closeAll(ctx);
+  if (open.opened === 0) throw new PhaseError(`no authenticated connection opened: ${JSON.stringify(open.failures)}`);
+  const start = open.results.reduce((min, r) => (BigInt(r.startNs) < min ? BigInt(r.startNs) : min), BigInt(open.results[0].startNs));
+  const end = open.results.reduce((max, r) => (BigInt(r.endNs) > max ? BigInt(r.endNs) : max), 0n);
+  const seconds = Number(end - start) / 1e9;
+  const cpuNs = cpuAfter.schedNs - cpuBefore.schedNs;
+  return {
+    attempted: ctx.config.authConnections,
+    opened: open.opened,
+    failed: open.failed,
+    failures: open.failures,
+    seconds,
+    perSecond: open.opened / seconds,
+    serverCpuMs: cpuNs / 1e6,
+    serverCpuUsPerConnection: cpuNs / 1000 / open.opened,
+  };
+}

@@ -1,0 +1,189 @@
+// One load-generating process of the gateway benchmark: holds many `ws` client sockets, opens
+// them on command (bounded concurrency, spread over several 127.0.0.x source addresses so the
+// ephemeral ports of one address never run out), counts the benchmark's tagged deliveries and
+// records NATS-to-client latency. Driven by the orchestrator (run.mjs) over the fork IPC channel.
+//
+// Latency clock: process.hrtime is CLOCK_MONOTONIC, shared by every process on the machine, so
+// "receive hrtime - publish hrtime" is meaningful across the publisher and these clients. The
+// publisher writes its hrtime minus a shared base (so the value fits a double exactly) as
+// `"benchNs":"<n>"`, the last field of each payload.
+import WebSocket from 'ws';
+import hdr from 'hdr-histogram-js';
+import { SignJWT } from 'jose';
+
+const HISTOGRAM = { lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 };
+const NS_FIELD = '"benchNs":"';
+
+class LoadClientError extends Error {
+  code = 'LOAD_CLIENT_FAILED';
+}
+
+const sockets = new Set();
+let tokens = [];
+let baseNs = 0n;
+let counting = newCounting(undefined);
+let unexpectedCloses = 0;
+const closeCodes = {};
+
+function newCounting(tag) {
+  return {
+    tagField: tag === undefined ? undefined : `"benchTag":"${tag}"`,
+    delivered: 0,
+    foreign: 0,
+    binary: 0,
+    // Sockets that got at least one event of the phase: tells the orchestrator every server-side
+    // subscription is live before it starts measuring.
+    reached: new WeakSet(),
+    reachedCount: 0,
+    histogram: hdr.build(HISTOGRAM),
+  };
+}
+
+// A plain function: `ws` calls listeners with the socket as `this`.
+function onMessage(data, isBinary) {
+  if (isBinary) {
+    counting.binary++;
+    return;
+  }
+  const now = process.hrtime.bigint();
+  const text = data.toString('latin1');
+  if (counting.tagField === undefined || !text.includes(counting.tagField)) {
+    counting.foreign++;
+    return;
+  }
+  counting.delivered++;
+  if (!counting.reached.has(this)) {
+    counting.reached.add(this);
+    counting.reachedCount++;
+  }
+  const at = text.lastIndexOf(NS_FIELD);
+  if (at < 0) return;
+  const start = at + NS_FIELD.length;
+  const sentNs = BigInt(text.slice(start, text.indexOf('"', start)));
+  const latencyUs = Math.max(1, Math.round(Number(now - baseNs - sentNs) / 1000));
+  counting.histogram.recordValue(Math.min(latencyUs, HISTOGRAM.highestTrackableValue));
+}
+
+/** Opens `count` sockets with at most `concurrency` handshakes in flight; resolves with timings. */
+async function open({ url, count, concurrency, localAddresses, auth }) {
+  if (auth && tokens.length < count) throw new LoadClientError(`only ${tokens.length} tokens prepared for ${count} connections`);
+  let next = 0;
+  let opened = 0;
+  let failed = 0;
+  const failures = {};
+  const startNs = process.hrtime.bigint();
+  let endNs = startNs;
+
+  const attempt = (index) =>
+    new Promise((resolve) => {
+      const options = { perMessageDeflate: false, handshakeTimeout: 10_000, localAddress: localAddresses[index % localAddresses.length] };
+      if (auth) options.headers = { authorization: `Bearer ${tokens[index]}` };
+      const ws = new WebSocket(url, options);
+      let settled = false;
+      const fail = (reason) => {
+        if (settled) return;
+        settled = true;
+        failed++;
+        failures[reason] = (failures[reason] ?? 0) + 1;
+        ws.terminate();
+        resolve();
+      };
+      ws.on('unexpected-response', (_req, res) => fail(`HTTP ${res.statusCode}`));
+      ws.on('error', (err) => fail(err.code ?? err.message));
+      ws.on('open', () => {
+        if (settled) return;
+        settled = true;
+        opened++;
+        endNs = process.hrtime.bigint();
+        sockets.add(ws);
+        ws.on('message', onMessage);
+        ws.on('close', (code) => {
+          if (!sockets.delete(ws)) return;
+          unexpectedCloses++;
+          closeCodes[code] = (closeCodes[code] ?? 0) + 1;
+        });
+        resolve();
+      });
+    });
+
+  const lane = async () => {
+    while (next < count) await attempt(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+  return { opened, failed, failures, startNs: String(startNs), endNs: String(endNs) };
+}
+
+async function prepareTokens({ secret, count, prefix }) {
+  const key = new TextEncoder().encode(secret);
+  tokens = [];
+  for (let i = 0; i < count; i++) {
+    tokens.push(await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(`${prefix}-${i}`).setIssuedAt().setExpirationTime('2h').sign(key));
+  }
+  return { prepared: tokens.length };
+}
+
+/** Closes every socket this process holds (abruptly: the benchmark does not measure closing). */
+async function closeAll({ timeoutMs = 10_000 } = {}) {
+  const all = [...sockets];
+  sockets.clear();
+  await Promise.race([
+    Promise.all(
+      all.map(
+        (ws) =>
+          new Promise((resolve) => {
+            if (ws.readyState === WebSocket.CLOSED) return resolve();
+            ws.once('close', resolve);
+            ws.terminate();
+          }),
+      ),
+    ),
+    new Promise((resolve) => setTimeout(resolve, timeoutMs).unref()),
+  ]);
+  return { closed: all.length };
+}
+
+function count({ tag }) {
+  counting = newCounting(tag);
+  return { counting: tag };
+}
+
+function stats({ histogram = true } = {}) {
+  return {
+    reached: counting.reachedCount,
+    open: sockets.size,
+    delivered: counting.delivered,
+    foreign: counting.foreign,
+    binary: counting.binary,
+    unexpectedCloses,
+    closeCodes,
+    histogram: histogram && counting.histogram.totalCount > 0 ? hdr.encodeIntoCompressedBase64(counting.histogram) : undefined,
+  };
+}
+
+const handlers = {
+  init: ({ baseNs: base }) => {
+    baseNs = BigInt(base);
+    return { pid: process.pid };
+  },
+  prepareTokens,
+  open,
+  count,
+  stats,
+  closeAll,
+  exit: () => {
+    setImmediate(() => process.exit(0));
+    return {};
+  },
+};
+
+process.on('message', async ({ id, op, args }) => {
+  try {
+    const handler = handlers[op];
+    if (!handler) throw new LoadClientError(`unknown op "${op}"`);
+    process.send({ id, ok: true, result: await handler(args ?? {}) });
+  } catch (err) {
+    process.send({ id, ok: false, error: { code: err.code ?? 'ERROR', message: err.message } });
+  }
+});
+// The orchestrator going away (even by SIGKILL) closes the IPC channel: never outlive it.
+process.on('disconnect', () => process.exit(0));

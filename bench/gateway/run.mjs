@@ -1,0 +1,298 @@
+// `npm run bench:gateway`: measures the uWebSockets.js gateway (apps/gateway) and a plain `ws`
+// + NATS baseline (baseline-ws-gateway.mjs) in the same run, on the same nats-server, with the
+// same load clients, alternating which goes first in each run. Writes bench/results/gateway.json
+// and docs/benchmarks-gateway.svg, and prints a summary table.
+//
+// Knobs (env): BENCH_RUNS (3), BENCH_TARGETS (gateway,baseline), BENCH_CLIENT_PROCESSES (4),
+// BENCH_SUBSCRIBERS (1000), BENCH_RATE (events/s, 100 -> 100,000 deliveries/s with 1,000
+// subscribers), BENCH_DELIVERY_SECONDS (5), BENCH_IDLE_CONNECTIONS (10000),
+// BENCH_AUTH_CONNECTIONS (5000), BENCH_SOURCE_ADDRESSES (16), BENCH_MAX_SECONDS (600: the whole
+// run is aborted past it). `--quick` shrinks everything for a smoke run (results not written).
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { connect } from '@nats-io/transport-node';
+import { NatsServer } from '@trading/testing';
+import { LoadClients } from './lib/load-clients.mjs';
+import { TradePublisher } from './lib/publisher.mjs';
+import { RunningTarget, targetAvailable } from './lib/servers.mjs';
+import { warmUp, measureIdleRss, measureDelivery, measureConnectionRate } from './lib/phases.mjs';
+import { median, ratio, round } from './lib/stats.mjs';
+import { renderGatewayChart } from './lib/svg-chart.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const quick = process.argv.includes('--quick');
+
+class BenchConfigError extends Error {
+  code = 'INVALID_BENCH_CONFIG';
+}
+
+function intEnv(name, fallback, min, max) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new BenchConfigError(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+  return n;
+}
+
+function readConfig() {
+  const targets = (process.env.BENCH_TARGETS ?? 'gateway,baseline').split(',').map((t) => t.trim());
+  for (const t of targets) if (t !== 'gateway' && t !== 'baseline') throw new BenchConfigError(`BENCH_TARGETS: unknown target "${t}"`);
+  const q = (full, small) => (quick ? small : full);
+  return {
+    runs: intEnv('BENCH_RUNS', q(3, 1), 1, 9),
+    targets,
+    clientProcesses: intEnv('BENCH_CLIENT_PROCESSES', 4, 1, 16),
+    subscribers: intEnv('BENCH_SUBSCRIBERS', q(1000, 100), 1, 20_000),
+    rate: intEnv('BENCH_RATE', q(100, 50), 1, 100_000),
+    deliverySeconds: intEnv('BENCH_DELIVERY_SECONDS', q(5, 1), 1, 60),
+    idleConnections: intEnv('BENCH_IDLE_CONNECTIONS', q(10_000, 500), 1, 60_000),
+    authConnections: intEnv('BENCH_AUTH_CONNECTIONS', q(5_000, 300), 1, 60_000),
+    sourceAddressCount: intEnv('BENCH_SOURCE_ADDRESSES', 16, 1, 250),
+    maxSeconds: intEnv('BENCH_MAX_SECONDS', q(600, 120), 10, 3_600),
+    openConcurrency: 32,
+    authConcurrency: 32,
+    warmupConnections: q(200, 20),
+  };
+}
+
+// Issue 4's targets.
+const TARGETS = {
+  cpuUsPerDelivery: 0.3,
+  bytesPerIdleConnection: 3 * 1024,
+  p99LatencyMs: 2,
+  authConnectionsPerSecond: 5_000,
+};
+
+function machine() {
+  let natsVersion = 'unknown';
+  try {
+    natsVersion = execFileSync(process.env.NATS_SERVER_BIN ?? 'nats-server', ['--version']).toString().trim();
+  } catch {
+    // Reported as unknown; NatsServer.start fails with a clear error if it is really missing.
+  }
+  const cpus = os.cpus();
+  return {
+    cpuModel: cpus[0]?.model,
+    cores: cpus.length,
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    natsServer: natsVersion,
+    openFileLimit: (() => {
+      try {
+        return execFileSync('sh', ['-c', 'ulimit -n']).toString().trim();
+      } catch {
+        return 'unknown';
+      }
+    })(),
+  };
+}
+
+function log(line) {
+  process.stdout.write(`[bench:gateway ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+async function phase(name, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    log(`  ${name} FAILED: ${err.code ?? ''} ${err.message}`);
+    return { error: `${err.code ?? 'ERROR'}: ${err.message}` };
+  }
+}
+
+async function runTarget(ctx, name) {
+  log(`run ${ctx.run}: ${name}`);
+  const target = await RunningTarget.start(name, { natsUrl: ctx.natsUrl, jwtSecret: ctx.jwtSecret });
+  ctx.running.add(target);
+  try {
+    const result = { loadAverage: os.loadavg().map((v) => round(v, 2)) };
+    result.warmUp = await phase('warm-up', () => warmUp(ctx, target));
+    result.idleRss = await phase('idle RSS', () => measureIdleRss(ctx, target));
+    if (!result.idleRss.error) log(`  idle RSS: ${result.idleRss.connections} connections, ${round(result.idleRss.bytesPerConnection / 1024, 2)} KB each`);
+    result.delivery = await phase('delivery', () => measureDelivery(ctx, target));
+    if (!result.delivery.error) {
+      const d = result.delivery;
+      log(
+        `  delivery: ${d.delivered}/${d.expected} offered ${Math.round(d.offeredDeliveriesPerSecond)}/s, achieved ${Math.round(d.deliveriesPerSecond)}/s, CPU ${round(d.serverCpuUsPerDelivery, 3)} us/delivery ` +
+          `(stat ${round(d.statCpuUsPerDelivery, 3)}), latency p50 ${d.latencyUs.p50} us p99 ${d.latencyUs.p99} us`,
+      );
+    }
+    result.connectionRate = await phase('connection rate', () => measureConnectionRate(ctx, target));
+    if (!result.connectionRate.error) {
+      const c = result.connectionRate;
+      log(`  auth connections: ${c.opened}/${c.attempted} in ${round(c.seconds, 3)} s = ${Math.round(c.perSecond)}/s, server CPU ${round(c.serverCpuUsPerConnection, 1)} us each`);
+    }
+    result.serverRunning = target.service.running;
+    if (!target.service.running) result.serverLogTail = target.logs.slice(-3000);
+    return result;
+  } finally {
+    await target.stop();
+    ctx.running.delete(target);
+  }
+}
+
+function summarize(runs, targets) {
+  const pick = (name, fn) => runs.map((r) => r[name]).filter(Boolean).map(fn).filter((v) => v !== undefined && Number.isFinite(v));
+  const summary = {};
+  for (const name of targets) {
+    const okDelivery = (r) => (r.delivery && !r.delivery.error ? r.delivery : undefined);
+    summary[name] = {
+      cpuUsPerDelivery: median(pick(name, (r) => okDelivery(r)?.serverCpuUsPerDelivery)),
+      statCpuUsPerDelivery: median(pick(name, (r) => okDelivery(r)?.statCpuUsPerDelivery)),
+      bytesPerIdleConnection: median(pick(name, (r) => (r.idleRss?.error ? undefined : r.idleRss?.bytesPerConnection))),
+      deliveriesPerSecond: median(pick(name, (r) => okDelivery(r)?.deliveriesPerSecond)),
+      p50LatencyMs: median(pick(name, (r) => okDelivery(r)?.latencyUs.p50 / 1000)),
+      p99LatencyMs: median(pick(name, (r) => okDelivery(r)?.latencyUs.p99 / 1000)),
+      lostDeliveries: pick(name, (r) => okDelivery(r)?.lost).reduce((a, b) => a + b, 0),
+      authConnectionsPerSecond: median(pick(name, (r) => (r.connectionRate?.error ? undefined : r.connectionRate?.perSecond))),
+      serverCpuUsPerAuthConnection: median(pick(name, (r) => (r.connectionRate?.error ? undefined : r.connectionRate?.serverCpuUsPerConnection))),
+      runsWithErrors: runs.filter((r) => r[name] && ['warmUp', 'idleRss', 'delivery', 'connectionRate'].some((k) => r[name][k]?.error)).length,
+    };
+  }
+  const g = summary.gateway ?? {};
+  const b = summary.baseline ?? {};
+  const ratios = {};
+  for (const key of ['cpuUsPerDelivery', 'bytesPerIdleConnection', 'p50LatencyMs', 'p99LatencyMs', 'authConnectionsPerSecond', 'serverCpuUsPerAuthConnection']) {
+    ratios[key] = round(ratio(g[key], b[key]), 3);
+  }
+  const verdict = (value, target, better) => (value === undefined ? 'not measured' : (better === 'lower' ? value <= target : value >= target) ? 'met' : 'missed');
+  const targetsMet = summary.gateway
+    ? {
+        cpuUsPerDelivery: verdict(g.cpuUsPerDelivery, TARGETS.cpuUsPerDelivery, 'lower'),
+        bytesPerIdleConnection: verdict(g.bytesPerIdleConnection, TARGETS.bytesPerIdleConnection, 'lower'),
+        p99LatencyMs: verdict(g.p99LatencyMs, TARGETS.p99LatencyMs, 'lower'),
+        authConnectionsPerSecond: verdict(g.authConnectionsPerSecond, TARGETS.authConnectionsPerSecond, 'higher'),
+      }
+    : undefined;
+  return { summary, ratios, targetsMet };
+}
+
+function printTable({ summary, ratios }) {
+  const rows = [
+    ['server CPU per delivered message (us)', 'cpuUsPerDelivery', (v) => round(v, 3)],
+    ['RSS per idle connection (KB)', 'bytesPerIdleConnection', (v) => round(v / 1024, 2)],
+    ['NATS-to-client latency p50 (ms)', 'p50LatencyMs', (v) => round(v, 3)],
+    ['NATS-to-client latency p99 (ms)', 'p99LatencyMs', (v) => round(v, 3)],
+    ['new authenticated connections/s', 'authConnectionsPerSecond', (v) => Math.round(v)],
+    ['server CPU per authenticated connection (us)', 'serverCpuUsPerAuthConnection', (v) => round(v, 1)],
+  ];
+  const lines = ['| metric (median) | gateway | baseline (ws) | gateway / baseline |', '|---|---|---|---|'];
+  for (const [label, key, fmt] of rows) {
+    const g = summary.gateway?.[key];
+    const b = summary.baseline?.[key];
+    lines.push(`| ${label} | ${g === undefined ? 'n/a' : fmt(g)} | ${b === undefined ? 'n/a' : fmt(b)} | ${ratios[key] ?? 'n/a'} |`);
+  }
+  process.stdout.write('\n' + lines.join('\n') + '\n\n');
+}
+
+async function main() {
+  const config = readConfig();
+  const targets = config.targets.filter((t) => {
+    if (targetAvailable(t)) return true;
+    log(`${t} is not built (run npm run build): skipped`);
+    return false;
+  });
+  if (targets.length === 0) throw new BenchConfigError('nothing to benchmark');
+
+  const ctx = {
+    config,
+    run: 0,
+    jwtSecret: randomBytes(32).toString('hex'),
+    sourceAddresses: Array.from({ length: config.sourceAddressCount }, (_, i) => `127.0.0.${i + 2}`),
+    running: new Set(),
+  };
+  const baseNs = process.hrtime.bigint();
+  let nats;
+  let nc;
+  const cleanup = async () => {
+    for (const target of ctx.running) target.kill();
+    ctx.clients?.killAll();
+    await nc?.close().catch(() => undefined);
+    await nats?.dispose().catch(() => undefined);
+  };
+  const watchdog = setTimeout(() => {
+    log(`aborting: the run exceeded BENCH_MAX_SECONDS=${config.maxSeconds}`);
+    void cleanup().finally(() => process.exit(2));
+  }, config.maxSeconds * 1000);
+  watchdog.unref();
+  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+
+  const startedAt = new Date();
+  try {
+    nats = await NatsServer.start();
+    nc = await connect({ servers: nats.url, name: 'bench-publisher' });
+    ctx.natsUrl = nats.url;
+    ctx.publisher = new TradePublisher(nc, baseNs);
+    ctx.clients = await LoadClients.start(config.clientProcesses, baseNs);
+    await ctx.clients.all('prepareTokens', (i) => ({ secret: ctx.jwtSecret, count: ctx.clients.share(config.authConnections, i), prefix: `bench-p${i}` }), 120_000);
+    log(`config ${JSON.stringify({ ...config, targets })}`);
+
+    const runs = [];
+    for (let run = 1; run <= config.runs; run++) {
+      ctx.run = run;
+      // Alternate the order so slow drift of the shared machine's load hits both sides alike.
+      const order = run % 2 ? targets : [...targets].reverse();
+      const result = {};
+      for (const name of order) result[name] = await runTarget(ctx, name);
+      runs.push(result);
+    }
+
+    const { summary, ratios, targetsMet } = summarize(runs, targets);
+    printTable({ summary, ratios });
+    if (targetsMet) log(`targets (issue 4): ${JSON.stringify(targetsMet)}`);
+    const report = {
+      benchmark: 'gateway',
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      machine: machine(),
+      loadAverageAtEnd: os.loadavg().map((v) => round(v, 2)),
+      config: { ...config, targets },
+      targets: TARGETS,
+      method: {
+        cpu: 'sum of /proc/<pid>/task/*/schedstat run time (ns) of the server process over the publish window until every delivery was counted, divided by deliveries counted by the clients; /proc/<pid>/stat utime+stime (10 ms ticks) kept as statCpuUsPerDelivery',
+        rss: '(VmRSS with N idle /ws/trades connections - VmRSS with none) / N, each read once RSS is stable within 256 KiB over 500 ms (max 6-8 s)',
+        latency: 'publisher stamps process.hrtime (CLOCK_MONOTONIC, shared by all processes) into each event; clients record receive - publish in an HDR histogram; medians of per-run p50/p99',
+        connectionRate: 'new /ws/orders connections with a distinct HS256 JWT each (signed beforehand), 32 handshakes in flight per load process; opened / (last open - first attempt)',
+      },
+      summary,
+      ratios,
+      targetsMet,
+      runs,
+    };
+    if (quick) {
+      log('quick run: results not written');
+    } else {
+      mkdirSync(`${ROOT}bench/results`, { recursive: true });
+      writeFileSync(`${ROOT}bench/results/gateway.json`, JSON.stringify(report, null, 2) + '\n');
+      const g = summary.gateway ?? {};
+      const b = summary.baseline ?? {};
+      const svg = renderGatewayChart(
+        [
+          { title: 'CPU per delivered message', unit: 'us', better: 'lower', target: TARGETS.cpuUsPerDelivery, gateway: g.cpuUsPerDelivery, baseline: b.cpuUsPerDelivery, note: `${config.subscribers} subscribers` },
+          { title: 'RSS per idle connection', unit: 'KB', better: 'lower', target: TARGETS.bytesPerIdleConnection / 1024, gateway: g.bytesPerIdleConnection / 1024, baseline: b.bytesPerIdleConnection / 1024, note: `${config.idleConnections} connections` },
+          { title: 'NATS-to-client p99', unit: 'ms', better: 'lower', target: TARGETS.p99LatencyMs, gateway: g.p99LatencyMs, baseline: b.p99LatencyMs, note: `${config.subscribers * config.rate} deliveries/s` },
+          { title: 'New authenticated conns', unit: 'per second', better: 'higher', target: TARGETS.authConnectionsPerSecond, gateway: g.authConnectionsPerSecond, baseline: b.authConnectionsPerSecond, note: 'JWT at upgrade' },
+        ],
+        {
+          title: 'Gateway benchmark: uWebSockets.js gateway vs plain ws + NATS',
+          subtitle: `medians of ${config.runs} runs, ${startedAt.toISOString().slice(0, 10)}, ${report.machine.cores} shared cores (${report.machine.cpuModel}), load clients on the same machine`,
+        },
+      );
+      writeFileSync(`${ROOT}docs/benchmarks-gateway.svg`, svg);
+      log('wrote bench/results/gateway.json and docs/benchmarks-gateway.svg');
+    }
+  } finally {
+    clearTimeout(watchdog);
+    await ctx.clients?.stop().catch(() => ctx.clients.killAll());
+    await cleanup();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench:gateway failed: ${err.code ?? 'ERROR'}: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
