@@ -1,0 +1,160 @@
+import { ConfigError } from './config-error.js';
+
+export { ConfigError } from './config-error.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export type JwtKeyConfig = { kind: 'secret'; secret: string } | { kind: 'publicKey'; pem: string };
+
+/** Everything the gateway needs, read only from the environment (contract section 6). */
+export interface GatewayConfig {
+  natsServers: string[];
+  host: string;
+  /** 0 = any free port (tests); the bound port is on the running gateway's handle. */
+  port: number;
+  adminPort: number;
+  jwt: JwtKeyConfig;
+  jwtIssuer?: string;
+  jwtAudience?: string;
+  logLevel: LogLevel;
+  drainMs: number;
+  maxFrameBytes: number;
+  maxSubscriptionsPerConnection: number;
+  maxMessagesPerSecond: number;
+  rateLimitCloseAfter: number;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  sendBufferBytes: number;
+  sendBufferSweepMs: number;
+  idleTimeoutSeconds: number;
+  natsRequestTimeoutMs: number;
+  maxHttpBodyBytes: number;
+  corsOrigins: string[];
+}
+
+export interface EnvVarSpec {
+  name: string;
+  /** Default as the string an operator would write; '' = no default (see description). */
+  default: string;
+  description: string;
+}
+
+/** Every variable the gateway reads. The deployment manifests are cross-checked against this list: keep names stable. */
+export const GATEWAY_ENV_VARS: readonly EnvVarSpec[] = [
+  { name: 'NATS_URL', default: 'nats://127.0.0.1:4222', description: 'Comma-separated NATS server URLs.' },
+  { name: 'HOST', default: '0.0.0.0', description: 'Interface the WebSocket/HTTP listener binds to.' },
+  { name: 'PORT', default: '8080', description: 'WebSocket and order-entry HTTP port (0 = any free port).' },
+  { name: 'ADMIN_PORT', default: '9090', description: 'Port of /healthz, /readyz and /metrics (0 = any free port).' },
+  { name: 'JWT_SECRET', default: '', description: 'HS256 secret (at least 32 bytes). Exactly one of JWT_SECRET or JWT_PUBLIC_KEY is required.' },
+  { name: 'JWT_PUBLIC_KEY', default: '', description: 'PEM public key (SPKI) for RS256 or ES256 tokens. Exactly one of JWT_SECRET or JWT_PUBLIC_KEY is required.' },
+  { name: 'JWT_ISSUER', default: '', description: 'If set, tokens must carry this `iss`.' },
+  { name: 'JWT_AUDIENCE', default: '', description: 'If set, tokens must carry this `aud`.' },
+  { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' },
+  { name: 'DRAIN_MS', default: '10000', description: 'On SIGTERM, client connections are closed with 1001 spread evenly over this window.' },
+  { name: 'MAX_FRAME_BYTES', default: '16384', description: 'Largest inbound WebSocket frame; a larger one closes the connection with 1009.' },
+  { name: 'MAX_SUBSCRIPTIONS_PER_CONNECTION', default: '100', description: 'Subscriptions one connection may hold; beyond it, TOO_MANY_SUBSCRIPTIONS.' },
+  { name: 'MAX_MESSAGES_PER_SECOND', default: '50', description: 'Inbound client frames per connection per second; beyond it, RATE_LIMITED error frames.' },
+  { name: 'RATE_LIMIT_CLOSE_AFTER', default: '50', description: 'Frames over the per-second limit within one second after which the connection is closed with 1008.' },
+  { name: 'MAX_CONNECTIONS', default: '50000', description: 'WebSocket connections per replica; beyond it, HTTP 503 at upgrade.' },
+  { name: 'MAX_CONNECTIONS_PER_IP', default: '1000', description: 'WebSocket connections per client IP per replica; beyond it, HTTP 503 at upgrade.' },
+  { name: 'SEND_BUFFER_BYTES', default: '1048576', description: 'Bounded send buffer per connection; a connection buffering more is closed with 4008 (slow consumer).' },
+  { name: 'SEND_BUFFER_SWEEP_MS', default: '100', description: 'Interval of the send-buffer sweep (it also runs early whenever enough bytes were sent).' },
+  { name: 'IDLE_TIMEOUT_SECONDS', default: '60', description: 'Idle timeout; the server pings idle connections and closes those that stay silent. 8-960, or 0 to disable.' },
+  { name: 'NATS_REQUEST_TIMEOUT_MS', default: '3000', description: 'How long to wait for an engine answer (commands and snapshots) before 503.' },
+  { name: 'MAX_HTTP_BODY_BYTES', default: '16384', description: 'Largest order-entry request body; beyond it, HTTP 413.' },
+  { name: 'CORS_ORIGINS', default: '', description: 'Comma-separated origins allowed to call the order-entry API from a browser, or * for any; empty = no CORS headers.' },
+];
+
+type Env = Record<string, string | undefined>;
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!/^[0-9]+$/.test(value)) throw new ConfigError(name, `must be a whole number, got ${JSON.stringify(value)}`);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return n;
+}
+
+function natsServers(env: Env): string[] {
+  const value = raw(env, 'NATS_URL') ?? 'nats://127.0.0.1:4222';
+  const servers = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (servers.length === 0) throw new ConfigError('NATS_URL', 'must list at least one server');
+  for (const server of servers) {
+    if (!/^(nats|tls|ws|wss):\/\/[^\s/]+$/.test(server) && !/^[^\s/:]+:[0-9]+$/.test(server)) {
+      throw new ConfigError('NATS_URL', `${JSON.stringify(server)} is not a NATS URL like nats://host:4222`);
+    }
+  }
+  return servers;
+}
+
+function jwtKey(env: Env): JwtKeyConfig {
+  const secret = raw(env, 'JWT_SECRET');
+  const pem = env.JWT_PUBLIC_KEY?.trim() || undefined;
+  if (secret && pem) throw new ConfigError('JWT_SECRET', 'set either JWT_SECRET or JWT_PUBLIC_KEY, not both');
+  if (secret) {
+    // HS256 with a short secret is brute-forceable offline from any token a client holds.
+    if (Buffer.byteLength(secret) < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 bytes long');
+    return { kind: 'secret', secret };
+  }
+  if (pem) {
+    if (!pem.includes('-----BEGIN PUBLIC KEY-----')) throw new ConfigError('JWT_PUBLIC_KEY', 'must be a PEM SPKI public key (-----BEGIN PUBLIC KEY-----)');
+    return { kind: 'publicKey', pem: pem.replace(/\\n/g, '\n') };
+  }
+  throw new ConfigError('JWT_SECRET', 'one of JWT_SECRET (HS256) or JWT_PUBLIC_KEY (RS256/ES256 PEM) is required');
+}
+
+function idleTimeout(env: Env): number {
+  const seconds = integer(env, 'IDLE_TIMEOUT_SECONDS', 60, 0, 960);
+  // uWS refuses timeouts below 8 s (its timer granularity is 4 s).
+  if (seconds !== 0 && seconds < 8) throw new ConfigError('IDLE_TIMEOUT_SECONDS', 'must be 0 (disabled) or between 8 and 960');
+  return seconds;
+}
+
+function corsOrigins(env: Env): string[] {
+  const value = raw(env, 'CORS_ORIGINS');
+  if (value === undefined) return [];
+  const origins = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^\s/]+$/.test(origin)) {
+      throw new ConfigError('CORS_ORIGINS', `${JSON.stringify(origin)} must be * or an origin like https://app.example.com`);
+    }
+  }
+  return origins;
+}
+
+/** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
+export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
+  const logLevel = (raw(env, 'LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const maxMessagesPerSecond = integer(env, 'MAX_MESSAGES_PER_SECOND', 50, 1, 1_000_000);
+  return {
+    natsServers: natsServers(env),
+    host: raw(env, 'HOST') ?? '0.0.0.0',
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    adminPort: integer(env, 'ADMIN_PORT', 9090, 0, 65535),
+    jwt: jwtKey(env),
+    jwtIssuer: raw(env, 'JWT_ISSUER'),
+    jwtAudience: raw(env, 'JWT_AUDIENCE'),
+    logLevel,
+    drainMs: integer(env, 'DRAIN_MS', 10_000, 0, 600_000),
+    maxFrameBytes: integer(env, 'MAX_FRAME_BYTES', 16_384, 256, 16 * 1024 * 1024),
+    maxSubscriptionsPerConnection: integer(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
+    maxMessagesPerSecond,
+    rateLimitCloseAfter: integer(env, 'RATE_LIMIT_CLOSE_AFTER', 50, 1, 1_000_000),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', 50_000, 1, 10_000_000),
+    maxConnectionsPerIp: integer(env, 'MAX_CONNECTIONS_PER_IP', 1_000, 1, 10_000_000),
+    sendBufferBytes: integer(env, 'SEND_BUFFER_BYTES', 1_048_576, 1024, 1024 * 1024 * 1024),
+    sendBufferSweepMs: integer(env, 'SEND_BUFFER_SWEEP_MS', 100, 5, 60_000),
+    idleTimeoutSeconds: idleTimeout(env),
+    natsRequestTimeoutMs: integer(env, 'NATS_REQUEST_TIMEOUT_MS', 3_000, 50, 120_000),
+    maxHttpBodyBytes: integer(env, 'MAX_HTTP_BODY_BYTES', 16_384, 256, 16 * 1024 * 1024),
+    corsOrigins: corsOrigins(env),
+  };
+}

@@ -1,0 +1,33 @@
+import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
+import type { GatewayConfig } from './config/gateway-config.js';
+import type { Logger } from './logging/logger.js';
+import type { GatewayMetrics } from './admin/gateway-metrics.js';
+import type { NatsLink } from './nats/nats-link.js';
+import type { SubjectInterest } from './subscriptions/subject-interest.js';
+import type { BookRegistry } from './books/book-registry.js';
+import type { TokenVerifier } from './auth/token-verifier.js';
+import type { ConnectionQuota } from './limits/connection-quota.js';
+import type { SendBufferGuard } from './limits/send-buffer-guard.js';
+import type { ClientSession } from './ws/client-session.js';
+
+export interface SocketData {
+  session: ClientSession;
+}
+
+export type ClientSocket = WebSocket<SocketData>;
+
+/** The shared parts every handler needs; built once by startGateway. */
+export interface GatewayContext {
+  config: GatewayConfig;
+  log: Logger;
+  metrics: GatewayMetrics;
+  app: TemplatedApp;
+  link: NatsLink;
+  interest: SubjectInterest;
+  books: BookRegistry;
+  verifier: TokenVerifier;
+  quota: ConnectionQuota;
+  guard: SendBufferGuard<SocketData>;
+  sockets: Set<ClientSocket>;
+  state: { draining: boolean; natsConnected: boolean };
+}

@@ -1,0 +1,107 @@
+import type { us_listen_socket } from 'uWebSockets.js';
+import type { GatewayConfig } from './config/gateway-config.js';
+import { createLogger, type Logger } from './logging/logger.js';
+import { GatewayMetrics } from './admin/gateway-metrics.js';
+import { AdminServer, type Readiness } from './admin/admin-server.js';
+import { TokenVerifier } from './auth/token-verifier.js';
+import { NatsLink } from './nats/nats-link.js';
+import { TopicPublisher } from './subscriptions/topic-publisher.js';
+import { SubjectInterest } from './subscriptions/subject-interest.js';
+import { BookRegistry } from './books/book-registry.js';
+import { ConnectionQuota } from './limits/connection-quota.js';
+import { SendBufferGuard } from './limits/send-buffer-guard.js';
+import { assertNativeUws } from './ws/native-uws.js';
+import { websocketBehavior } from './ws/websocket-server.js';
+import { registerOrderRoutes } from './http/order-routes.js';
+import { reply, errorBody } from './http/http-reply.js';
+import { closeSpread } from './shutdown/close-spread.js';
+import type { ClientSocket, GatewayContext, SocketData } from './gateway-context.js';
+
+export interface GatewayHandle {
+  /** Bound ports (useful with PORT=0 / ADMIN_PORT=0). */
+  readonly port: number;
+  readonly adminPort: number;
+  readonly metrics: GatewayMetrics;
+  readonly log: Logger;
+  readiness(): Readiness;
+  /** Graceful shutdown: not ready, no new upgrades (503), clients closed with 1001 over `drainMs`, NATS drained. */
+  stop(drainMs?: number): Promise<void>;
+}
+
+export async function startGateway(config: GatewayConfig, log: Logger = createLogger(config.logLevel)): Promise<GatewayHandle> {
+  const uWS = assertNativeUws();
+  const metrics = new GatewayMetrics();
+  const verifier = await TokenVerifier.create(config);
+  const state = { draining: false, natsConnected: false };
+  let ctx: GatewayContext | undefined;
+
+  const readiness = (): Readiness => {
+    const reasons: string[] = [];
+    if (state.draining) reasons.push('draining');
+    if (!ctx) reasons.push('starting');
+    if (!state.natsConnected) reasons.push('NATS disconnected');
+    if (ctx && ctx.interest.dead.size > 0) reasons.push(`dead NATS subscriptions: ${[...ctx.interest.dead].join(', ')}`);
+    return { ready: reasons.length === 0, reasons };
+  };
+  // Admin first: /healthz answers and /readyz says "not ready" while NATS is still being reached.
+  const admin = await AdminServer.start(config.host, config.adminPort, metrics, readiness);
+
+  let books: BookRegistry | undefined;
+  let link: NatsLink;
+  try {
+    link = await NatsLink.open(config.natsServers, `gateway-${process.pid}`, log, {
+      onConnectedChange: (connected) => {
+        state.natsConnected = connected;
+        metrics.natsConnected.set(connected ? 1 : 0);
+      },
+      onReconnect: () => books?.onReconnect(),
+    });
+  } catch (err) {
+    await admin.close();
+    throw err;
+  }
+
+  const app = uWS.App();
+  const sockets = new Set<ClientSocket>();
+  const guard = new SendBufferGuard<SocketData>(config.sendBufferBytes, () => sockets, (ws) => ws.getUserData().session.closeSlow());
+  const publisher = new TopicPublisher(app, metrics, (bytes) => guard.noteSent(bytes));
+  const countSubjects = () => metrics.natsSubjects.set((ctx?.interest.size ?? 0) + (books?.size ?? 0));
+  const interest = new SubjectInterest(link, publisher, metrics, log, countSubjects);
+  books = new BookRegistry(link, publisher, metrics, log, config.natsRequestTimeoutMs, countSubjects);
+  ctx = { config, log, metrics, app, link, interest, books, verifier, quota: new ConnectionQuota(config.maxConnections, config.maxConnectionsPerIp), guard, sockets, state };
+
+  app.ws<SocketData>('/*', websocketBehavior(ctx));
+  registerOrderRoutes(app, ctx);
+  app.any('/*', (res) => reply(res, 404, errorBody('NOT_FOUND', 'no such route')));
+
+  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) =>
+    app.listen(config.host, config.port, (socket) => (socket ? resolve(socket) : reject(new Error(`cannot listen on ${config.host}:${config.port}`)))),
+  ).catch(async (err: Error) => {
+    await link.drain();
+    await admin.close();
+    throw err;
+  });
+  const port = uWS.us_socket_local_port(listenSocket as never);
+  guard.start(config.sendBufferSweepMs);
+  log.info({ port, adminPort: admin.port, nats: config.natsServers }, 'gateway listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (drainMs = config.drainMs): Promise<void> => {
+    stopping ??= (async () => {
+      state.draining = true;
+      metrics.ready.set(0);
+      log.info({ connections: sockets.size, drainMs }, 'draining: closing clients with 1001');
+      await closeSpread(sockets, drainMs);
+      guard.stop();
+      books!.closeAll();
+      uWS.us_listen_socket_close(listenSocket);
+      (app as unknown as { close?: () => void }).close?.();
+      await link.drain();
+      await admin.close();
+      log.info('gateway stopped');
+    })();
+    return stopping;
+  };
+
+  return { port, adminPort: admin.port, metrics, log, readiness, stop };
+}

@@ -1,0 +1,318 @@
+import { ALL_SYMBOLS, ClientErrorCode, CloseCode, subjects, type Channel, type ClientOp, type RequestId } from '@trading/contracts';
+import type { BookListener, BookSync } from '../books/book-sync.js';
+import type { Identity } from '../auth/token-verifier.js';
+import { AuthError } from '../auth/auth-error.js';
+import { RateWindow } from '../limits/rate-window.js';
+import { parseClientOp } from '../protocol/client-op-parser.js';
+import { frames } from '../protocol/server-frames.js';
+import type { ClientSocket, GatewayContext } from '../gateway-context.js';
+import type { Endpoint } from './endpoints.js';
+
+/** uWS send() result meaning "dropped: over maxBackpressure". */
+const SEND_DROPPED = 2;
+/** setTimeout's upper bound; longer token lifetimes re-arm the timer. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+const key = (channel: Channel, symbol: string) => `${channel}:${symbol}`;
+
+/**
+ * One client connection: its identity, subscriptions and limits. Events never pass through here:
+ * they go from NATS to uWS topics; a session only decides which topics its socket is on.
+ */
+export class ClientSession implements BookListener {
+  ws?: ClientSocket;
+  closed = false;
+  private identity?: Identity;
+  private expiryTimer?: NodeJS.Timeout;
+  /** Logical subscriptions `channel:symbol`, what the limit counts. */
+  private readonly subscriptions = new Set<string>();
+  /** Pass-through topics (NATS subjects) this socket is on. */
+  private readonly topics = new Set<string>();
+  private readonly books = new Map<string, BookSync>();
+  private readonly rate: RateWindow;
+
+  constructor(
+    private readonly ctx: GatewayContext,
+    readonly endpoint: Endpoint,
+    readonly ip: string,
+    identity: Identity | undefined,
+    /** What the dedicated endpoints subscribe to on open. */
+    private readonly initial: { trades?: string[]; orders?: boolean; book?: BookSync },
+  ) {
+    this.identity = identity;
+    this.rate = new RateWindow(ctx.config.maxMessagesPerSecond, ctx.config.rateLimitCloseAfter);
+  }
+
+  get userId(): string | undefined {
+    return this.identity?.userId;
+  }
+
+  onOpen(ws: ClientSocket): void {
+    this.ws = ws;
+    const { book, trades, orders } = this.initial;
+    if (this.identity) this.armExpiry();
+    if (book) {
+      this.subscriptions.add(key('book', book.symbol));
+      this.books.set(book.symbol, book);
+      this.ctx.metrics.subscriptions.inc();
+      book.attach(this); // snapshot first
+      trades?.forEach((s) => this.subscriptions.add(key('trades', s)));
+    } else if (trades) {
+      for (const symbol of trades) this.subscriptions.add(key('trades', symbol));
+    }
+    if (orders) this.subscriptions.add(key('orders', ALL_SYMBOLS));
+    this.ctx.metrics.subscriptions.inc(this.subscriptions.size - (book ? 1 : 0));
+    this.syncTopics();
+  }
+
+  onMessage(message: ArrayBuffer, isBinary: boolean): void {
+    this.ctx.metrics.clientFramesIn.inc();
+    const verdict = this.rate.hit(Date.now());
+    if (verdict === 'close') {
+      this.ctx.metrics.rateLimitCloses.inc();
+      this.end(CloseCode.POLICY_VIOLATION, 'rate limit exceeded');
+      return;
+    }
+    if (verdict === 'limit') {
+      this.sendError(ClientErrorCode.RATE_LIMITED, `more than ${this.ctx.config.maxMessagesPerSecond} messages per second`);
+      return;
+    }
+    if (isBinary) {
+      this.sendError(ClientErrorCode.BAD_REQUEST, 'binary frames are not supported; send JSON text frames');
+      return;
+    }
+    const parsed = parseClientOp(Buffer.from(message).toString('utf8'));
+    if (!parsed.ok) {
+      this.sendError(ClientErrorCode.BAD_REQUEST, parsed.message, parsed.id);
+      return;
+    }
+    this.handle(parsed.op);
+  }
+
+  private handle(op: ClientOp): void {
+    switch (op.op) {
+      case 'ping':
+        this.send(frames.pong(op.id));
+        return;
+      case 'auth':
+        void this.authenticate(op.token, op.id);
+        return;
+      case 'subscribe':
+        if (op.channel === 'book') void this.subscribeBook(op.symbol, op.id);
+        else this.subscribeStream(op.channel, op.symbol, op.id);
+        return;
+      case 'unsubscribe':
+        this.unsubscribe(op.channel, op.symbol, op.id);
+        return;
+    }
+  }
+
+  private subscribeStream(channel: 'trades' | 'orders', symbol: string, id?: RequestId): void {
+    if (channel === 'orders' && !this.identity) {
+      this.sendError(ClientErrorCode.UNAUTHORIZED, 'the orders channel needs a token: send {"op":"auth","token":...} first', id);
+      return;
+    }
+    const k = key(channel, symbol);
+    if (!this.subscriptions.has(k)) {
+      if (!this.roomForOneMore(id)) return;
+      this.subscriptions.add(k);
+      this.ctx.metrics.subscriptions.inc();
+      this.syncTopics();
+    }
+    this.send(frames.subscribed(channel, symbol, id));
+  }
+
+  private async subscribeBook(symbol: string, id?: RequestId): Promise<void> {
+    const k = key('book', symbol);
+    if (this.subscriptions.has(k)) {
+      this.send(frames.subscribed('book', symbol, id));
+      return;
+    }
+    if (!this.roomForOneMore(id)) return;
+    this.subscriptions.add(k); // reserved while the snapshot is fetched, so the limit holds for concurrent ops
+    this.ctx.metrics.subscriptions.inc();
+    const result = await this.ctx.books.acquire(symbol, this.ctx.config.natsRequestTimeoutMs);
+    if (result.kind === 'unknown') {
+      if (this.subscriptions.delete(k)) this.ctx.metrics.subscriptions.dec();
+      if (!this.closed) this.sendError(ClientErrorCode.UNKNOWN_SYMBOL, `no engine serves ${symbol}`, id);
+      return;
+    }
+    if (this.closed || !this.subscriptions.has(k) || this.books.has(symbol)) {
+      this.ctx.books.release(result.book); // closed or unsubscribed meanwhile
+      return;
+    }
+    this.books.set(symbol, result.book);
+    this.send(frames.subscribed('book', symbol, id));
+    // Live: the snapshot follows at once. Pending (engine slow): it follows when the engine answers.
+    result.book.attach(this);
+  }
+
+  private unsubscribe(channel: Channel, symbol: string, id?: RequestId): void {
+    const k = key(channel, symbol);
+    if (this.subscriptions.delete(k)) {
+      this.ctx.metrics.subscriptions.dec();
+      if (channel === 'book') this.dropBook(symbol);
+      else this.syncTopics();
+    }
+    this.send(frames.unsubscribed(channel, symbol, id));
+  }
+
+  private roomForOneMore(id?: RequestId): boolean {
+    if (this.subscriptions.size < this.ctx.config.maxSubscriptionsPerConnection) return true;
+    this.sendError(ClientErrorCode.TOO_MANY_SUBSCRIPTIONS, `at most ${this.ctx.config.maxSubscriptionsPerConnection} subscriptions per connection`, id);
+    return false;
+  }
+
+  private async authenticate(token: string, id?: RequestId): Promise<void> {
+    let identity: Identity;
+    try {
+      identity = await this.ctx.verifier.verify(token);
+    } catch (err) {
+      const reason = err instanceof AuthError ? err.reason : 'malformed';
+      this.ctx.metrics.authFailures.labels(reason).inc();
+      if (!this.closed) this.sendError(ClientErrorCode.UNAUTHORIZED, err instanceof AuthError ? err.message : 'invalid token', id);
+      return;
+    }
+    if (this.closed) return;
+    // Switching users: the previous user's private subscriptions must not carry over.
+    if (this.identity && this.identity.userId !== identity.userId) this.dropOrderSubscriptions();
+    this.identity = identity;
+    this.armExpiry();
+    this.syncTopics();
+    this.send(frames.authenticated(identity.userId, id));
+  }
+
+  /**
+   * Token expiry on an open connection: `/ws/orders` exists only for private events, so it is closed
+   * with 1008; on `/ws` the orders subscriptions are removed, an UNAUTHORIZED error frame says so, and
+   * public subscriptions continue (a new `auth` op restores private access).
+   */
+  private armExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    const identity = this.identity;
+    if (!identity || !Number.isFinite(identity.expiresAt)) return;
+    const wait = identity.expiresAt - Date.now();
+    this.expiryTimer = setTimeout(() => {
+      if (this.closed || this.identity !== identity) return;
+      if (identity.expiresAt > Date.now()) return this.armExpiry(); // re-armed past setTimeout's range
+      this.onTokenExpired();
+    }, Math.max(0, Math.min(wait, MAX_TIMER_MS)));
+    this.expiryTimer.unref();
+  }
+
+  private onTokenExpired(): void {
+    this.ctx.metrics.tokenExpiryCloses.inc();
+    if (this.endpoint === 'orders') {
+      this.end(CloseCode.POLICY_VIOLATION, 'token expired');
+      return;
+    }
+    this.identity = undefined;
+    this.dropOrderSubscriptions();
+    this.syncTopics();
+    this.sendError(ClientErrorCode.UNAUTHORIZED, 'token expired: orders subscriptions were removed; send a new auth op to resubscribe');
+  }
+
+  private dropOrderSubscriptions(): void {
+    for (const k of [...this.subscriptions]) {
+      if (k.startsWith('orders:')) {
+        this.subscriptions.delete(k);
+        this.ctx.metrics.subscriptions.dec();
+      }
+    }
+  }
+
+  /** Puts the socket on exactly the pass-through topics its subscriptions need; `*` covers single symbols. */
+  private syncTopics(): void {
+    if (this.closed || !this.ws) return;
+    const desired = new Set<string>();
+    const trades: string[] = [];
+    const orders: string[] = [];
+    for (const k of this.subscriptions) {
+      const sep = k.indexOf(':');
+      const channel = k.slice(0, sep);
+      const symbol = k.slice(sep + 1);
+      if (channel === 'trades') trades.push(symbol);
+      else if (channel === 'orders') orders.push(symbol);
+    }
+    if (trades.includes(ALL_SYMBOLS)) desired.add(subjects.allTrades());
+    else for (const s of trades) desired.add(subjects.trade(s));
+    const userId = this.identity?.userId;
+    if (userId) {
+      if (orders.includes(ALL_SYMBOLS)) desired.add(subjects.ordersOfUser(userId));
+      else for (const s of orders) desired.add(subjects.order(userId, s));
+    }
+    for (const topic of [...this.topics]) {
+      if (desired.has(topic)) continue;
+      this.ws.unsubscribe(topic);
+      this.topics.delete(topic);
+      this.ctx.interest.release(topic);
+    }
+    for (const topic of desired) {
+      if (this.topics.has(topic)) continue;
+      this.ctx.interest.acquire(topic, topic.startsWith('trading.trade.') ? 'trade' : 'order');
+      this.topics.add(topic);
+      this.ws.subscribe(topic);
+    }
+  }
+
+  /** BookListener: the snapshot, then the live deltas, with nothing in between. */
+  startBook(topic: string, snapshotFrame: string): void {
+    if (this.closed || !this.ws) return;
+    const symbol = topic.slice(topic.lastIndexOf('.') + 1);
+    if (!this.books.has(symbol)) return;
+    if (!this.send(snapshotFrame)) return;
+    this.ws.subscribe(topic);
+  }
+
+  private dropBook(symbol: string): void {
+    const book = this.books.get(symbol);
+    if (!book) return; // still being fetched: subscribeBook releases it when it sees the key gone
+    this.books.delete(symbol);
+    book.detach(this);
+    if (this.ws && !this.closed) this.ws.unsubscribe(book.topic);
+    this.ctx.books.release(book);
+  }
+
+  sendError(code: ClientErrorCode, message: string, id?: RequestId): void {
+    this.ctx.metrics.clientErrors.labels(code).inc();
+    this.send(frames.error(code, message, id));
+  }
+
+  /** Direct send; a dropped frame is never silent: the connection is closed as a slow consumer. */
+  send(frame: string): boolean {
+    if (this.closed || !this.ws) return false;
+    const status = this.ws.send(frame, false, false);
+    this.ctx.guard.noteSent(frame.length);
+    this.ctx.metrics.messagesOut.inc();
+    if (status === SEND_DROPPED) {
+      this.closeSlow();
+      return false;
+    }
+    return true;
+  }
+
+  closeSlow(): void {
+    this.ctx.metrics.slowConsumerCloses.inc();
+    this.end(CloseCode.SLOW_CONSUMER, 'slow consumer: send buffer overflow');
+  }
+
+  end(code: number, reason: string): void {
+    if (this.closed || !this.ws) return;
+    this.ws.end(code, reason);
+  }
+
+  /** uWS already removed the socket from its topics; give back NATS interest and book references. */
+  onClose(): void {
+    this.closed = true;
+    clearTimeout(this.expiryTimer);
+    for (const topic of this.topics) this.ctx.interest.release(topic);
+    this.topics.clear();
+    for (const book of this.books.values()) {
+      book.detach(this);
+      this.ctx.books.release(book);
+    }
+    this.books.clear();
+    this.ctx.metrics.subscriptions.dec(this.subscriptions.size);
+    this.subscriptions.clear();
+  }
+}

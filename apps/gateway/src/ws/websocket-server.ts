@@ -1,0 +1,139 @@
+import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js';
+import { CloseCode } from '@trading/contracts';
+import type { GatewayContext, SocketData, ClientSocket } from '../gateway-context.js';
+import { AuthError } from '../auth/auth-error.js';
+import { tokenFrom, type Identity } from '../auth/token-verifier.js';
+import type { BookSync } from '../books/book-sync.js';
+import { reply } from '../http/http-reply.js';
+import { ClientSession } from './client-session.js';
+import { routeUpgrade, UpgradeRefusal, type UpgradeTarget } from './upgrade-routes.js';
+
+interface UpgradeRequest {
+  path: string;
+  query: string;
+  authorization: string;
+  key: string;
+  protocol: string;
+  extensions: string;
+  ip: string;
+}
+
+/** The uWS WebSocket behaviour for every endpoint: checks at upgrade, then a ClientSession per socket. */
+export function websocketBehavior(ctx: GatewayContext): WebSocketBehavior<SocketData> {
+  const { config, log, metrics } = ctx;
+  return {
+    maxPayloadLength: config.maxFrameBytes,
+    maxBackpressure: ctx.guard.uwsMaxBackpressure,
+    closeOnBackpressureLimit: 0,
+    idleTimeout: config.idleTimeoutSeconds,
+    sendPingsAutomatically: true,
+    upgrade: (res, req, context) => {
+      // HttpRequest is only valid until the first await: copy what we need now.
+      const request: UpgradeRequest = {
+        path: req.getUrl(),
+        query: req.getQuery() ?? '',
+        authorization: req.getHeader('authorization'),
+        key: req.getHeader('sec-websocket-key'),
+        protocol: req.getHeader('sec-websocket-protocol'),
+        extensions: req.getHeader('sec-websocket-extensions'),
+        ip: Buffer.from(res.getRemoteAddressAsText()).toString(),
+      };
+      res.onAborted(() => {
+        res.aborted = true;
+      });
+      upgrade(ctx, res, request, context).catch((err: unknown) => {
+        log.error({ err }, 'upgrade failed');
+        refuse(ctx, res, new UpgradeRefusal(500, 'INTERNAL', 'internal error'));
+      });
+    },
+    open: (ws) => guarded(ctx, 'open', () => {
+      ctx.sockets.add(ws);
+      metrics.connections.labels(ws.getUserData().session.endpoint).inc();
+      metrics.connectionsOpened.inc();
+      ws.getUserData().session.onOpen(ws);
+    }),
+    message: (ws, message, isBinary) => guarded(ctx, 'message', () => ws.getUserData().session.onMessage(message, isBinary)),
+    close: (ws, code) => guarded(ctx, 'close', () => {
+      const session = ws.getUserData().session;
+      ctx.sockets.delete(ws);
+      ctx.quota.give(session.ip);
+      metrics.connections.labels(session.endpoint).dec();
+      if (code === CloseCode.MESSAGE_TOO_BIG) metrics.frameTooLargeCloses.inc();
+      session.onClose();
+    }),
+  };
+}
+
+/** A throw inside a uWS callback would take the whole process down; contain it to the one connection. */
+function guarded(ctx: GatewayContext, where: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    ctx.log.error({ err, where }, 'WebSocket handler failed');
+  }
+}
+
+async function upgrade(ctx: GatewayContext, res: HttpResponse, request: UpgradeRequest, context: us_socket_context_t): Promise<void> {
+  if (ctx.state.draining) return refuse(ctx, res, new UpgradeRefusal(503, 'SHUTTING_DOWN', 'this replica is shutting down; reconnect to another', 1));
+  let target: UpgradeTarget;
+  try {
+    target = routeUpgrade(request.path, request.query, ctx.config.maxSubscriptionsPerConnection);
+  } catch (err) {
+    if (err instanceof UpgradeRefusal) return refuse(ctx, res, err);
+    throw err;
+  }
+  const slot = ctx.quota.tryTake(request.ip);
+  if (slot !== 'ok') {
+    const message = slot === 'replica_full' ? 'this replica is at its connection limit' : 'too many connections from this address';
+    return refuse(ctx, res, new UpgradeRefusal(503, 'TOO_MANY_CONNECTIONS', message, 1));
+  }
+  let book: BookSync | undefined;
+  let upgraded = false;
+  try {
+    const identity = await authenticate(ctx, target, request.authorization);
+    if (target.endpoint === 'markets') {
+      const result = await ctx.books.acquire(target.symbol, ctx.config.natsRequestTimeoutMs);
+      if (result.kind === 'unknown') throw new UpgradeRefusal(404, 'UNKNOWN_SYMBOL', `no engine serves ${target.symbol}`);
+      book = result.book;
+      if (result.kind === 'pending') throw new UpgradeRefusal(503, 'ENGINE_UNAVAILABLE', `no engine answered for ${target.symbol} in time`, 1);
+    }
+    if (res.aborted) return;
+    if (ctx.state.draining) throw new UpgradeRefusal(503, 'SHUTTING_DOWN', 'this replica is shutting down; reconnect to another', 1);
+    const session = new ClientSession(ctx, target.endpoint, request.ip, identity, {
+      orders: target.endpoint === 'orders',
+      trades: target.endpoint === 'trades' ? (target.symbols === '*' ? ['*'] : target.symbols) : target.endpoint === 'markets' ? [target.symbol] : undefined,
+      book,
+    });
+    res.cork(() => res.upgrade<SocketData>({ session }, request.key, request.protocol, request.extensions, context));
+    upgraded = true;
+  } catch (err) {
+    if (err instanceof UpgradeRefusal) refuse(ctx, res, err);
+    else throw err;
+  } finally {
+    if (!upgraded) {
+      ctx.quota.give(request.ip);
+      if (book) ctx.books.release(book);
+    }
+  }
+}
+
+async function authenticate(ctx: GatewayContext, target: UpgradeTarget, authorization: string): Promise<Identity | undefined> {
+  const token = tokenFrom(authorization, target.token);
+  // Public endpoints work without a token; a token that is present must still be valid.
+  if (!token && target.endpoint !== 'orders') return undefined;
+  try {
+    return await ctx.verifier.verify(token);
+  } catch (err) {
+    if (!(err instanceof AuthError)) throw err;
+    ctx.metrics.authFailures.labels(err.reason).inc();
+    throw new UpgradeRefusal(401, 'UNAUTHORIZED', err.message);
+  }
+}
+
+function refuse(ctx: GatewayContext, res: HttpResponse, refusal: UpgradeRefusal): void {
+  ctx.metrics.upgradeRefusals.labels(String(refusal.status)).inc();
+  const headers: Record<string, string> = refusal.retryAfterSeconds ? { 'Retry-After': String(refusal.retryAfterSeconds) } : {};
+  reply(res, refusal.status, JSON.stringify({ error: { code: refusal.code, message: refusal.message } }), headers);
+}
+
+export type { ClientSocket };
