@@ -45,15 +45,18 @@ function onMessage(data, isBinary) {
     counting.binary++;
     return;
   }
-  const now = process.hrtime.bigint();
-  const text = data.toString('latin1');
+  record(process.hrtime.bigint(), data.toString('latin1'), this);
+}
+
+/** Counts one received event of the current phase; `source` is the socket (or NATS subscription) it came by. */
+function record(now, text, source) {
   if (counting.tagField === undefined || !text.includes(counting.tagField)) {
     counting.foreign++;
     return;
   }
   counting.delivered++;
-  if (!counting.reached.has(this)) {
-    counting.reached.add(this);
+  if (!counting.reached.has(source)) {
+    counting.reached.add(source);
     counting.reachedCount++;
   }
   const at = text.lastIndexOf(NS_FIELD);
@@ -160,7 +163,34 @@ function stats({ histogram = true } = {}) {
   };
 }
 
+/**
+ * Calibration: a plain NATS subscriber in this process, recording into the same counters. Its
+ * latency is the harness's own floor (publisher, nats-server, this process waking up), with no
+ * gateway in the path.
+ */
+let natsConnection;
+async function natsSubscribe({ natsUrl, subject }) {
+  const { connect } = await import('@nats-io/transport-node');
+  natsConnection ??= await connect({ servers: natsUrl, name: `bench-load-client-${process.pid}` });
+  const decoder = new TextDecoder('latin1');
+  const sub = natsConnection.subscribe(subject, {
+    callback: (err, msg) => {
+      if (!err) record(process.hrtime.bigint(), decoder.decode(msg.data), sub);
+    },
+  });
+  await natsConnection.flush();
+  return { subscribed: subject };
+}
+
+async function natsClose() {
+  await natsConnection?.close();
+  natsConnection = undefined;
+  return {};
+}
+
 const handlers = {
+  natsSubscribe,
+  natsClose,
   init: ({ baseNs: base }) => {
     baseNs = BigInt(base);
     return { pid: process.pid };

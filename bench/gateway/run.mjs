@@ -18,7 +18,7 @@ import { NatsServer } from '@trading/testing';
 import { LoadClients } from './lib/load-clients.mjs';
 import { TradePublisher } from './lib/publisher.mjs';
 import { RunningTarget, targetAvailable } from './lib/servers.mjs';
-import { warmUp, measureIdleRss, measureDelivery, measureConnectionRate } from './lib/phases.mjs';
+import { warmUp, measureIdleRss, measureDelivery, measureConnectionRate, measureNatsFloor } from './lib/phases.mjs';
 import { median, ratio, round } from './lib/stats.mjs';
 import { renderGatewayChart } from './lib/svg-chart.mjs';
 
@@ -156,7 +156,7 @@ function summarize(runs, targets) {
   const g = summary.gateway ?? {};
   const b = summary.baseline ?? {};
   const ratios = {};
-  for (const key of ['cpuUsPerDelivery', 'bytesPerIdleConnection', 'p50LatencyMs', 'p99LatencyMs', 'authConnectionsPerSecond', 'serverCpuUsPerAuthConnection']) {
+  for (const key of ['cpuUsPerDelivery', 'bytesPerIdleConnection', 'deliveriesPerSecond', 'p50LatencyMs', 'p99LatencyMs', 'authConnectionsPerSecond', 'serverCpuUsPerAuthConnection']) {
     ratios[key] = round(ratio(g[key], b[key]), 3);
   }
   const verdict = (value, target, better) => (value === undefined ? 'not measured' : (better === 'lower' ? value <= target : value >= target) ? 'met' : 'missed');
@@ -175,6 +175,7 @@ function printTable({ summary, ratios }) {
   const rows = [
     ['server CPU per delivered message (us)', 'cpuUsPerDelivery', (v) => round(v, 3)],
     ['RSS per idle connection (KB)', 'bytesPerIdleConnection', (v) => round(v / 1024, 2)],
+    ['achieved deliveries/s (offered: subscribers x rate)', 'deliveriesPerSecond', (v) => Math.round(v)],
     ['NATS-to-client latency p50 (ms)', 'p50LatencyMs', (v) => round(v, 3)],
     ['NATS-to-client latency p99 (ms)', 'p99LatencyMs', (v) => round(v, 3)],
     ['new authenticated connections/s', 'authConnectionsPerSecond', (v) => Math.round(v)],
@@ -231,6 +232,9 @@ async function main() {
     await ctx.clients.all('prepareTokens', (i) => ({ secret: ctx.jwtSecret, count: ctx.clients.share(config.authConnections, i), prefix: `bench-p${i}` }), 120_000);
     log(`config ${JSON.stringify({ ...config, targets })}`);
 
+    const natsFloor = await phase('NATS floor', () => measureNatsFloor(ctx));
+    if (!natsFloor.error) log(`harness floor (publisher -> nats-server -> plain NATS subscriber per load process): p50 ${natsFloor.latencyUs.p50} us, p99 ${natsFloor.latencyUs.p99} us`);
+
     const runs = [];
     for (let run = 1; run <= config.runs; run++) {
       ctx.run = run;
@@ -258,6 +262,7 @@ async function main() {
         latency: 'publisher stamps process.hrtime (CLOCK_MONOTONIC, shared by all processes) into each event; clients record receive - publish in an HDR histogram; medians of per-run p50/p99',
         connectionRate: 'new /ws/orders connections with a distinct HS256 JWT each (signed beforehand), 32 handshakes in flight per load process; opened / (last open - first attempt)',
       },
+      natsFloor,
       summary,
       ratios,
       targetsMet,

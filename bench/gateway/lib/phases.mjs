@@ -215,3 +215,31 @@ export async function measureConnectionRate(ctx, target) {
     serverCpuUsPerConnection: cpuNs / 1000 / open.opened,
   };
 }
+
+/**
+ * The harness's latency floor: the same publisher and rate, received by one plain NATS
+ * subscriber in each load process instead of through a gateway.
+ */
+export async function measureNatsFloor(ctx) {
+  const { rate, deliverySeconds } = ctx.config;
+  const subscribers = ctx.clients.size;
+  await ctx.clients.all('natsSubscribe', () => ({ natsUrl: ctx.natsUrl, subject: `trading.trade.${DELIVERY_SYMBOL}` }));
+  try {
+    const tag = 'nats-floor';
+    await ctx.clients.all('count', () => ({ tag }));
+    const published = await ctx.publisher.publishAtRate(DELIVERY_SYMBOL, tag, { rate, durationMs: deliverySeconds * 1000 });
+    const expected = published * subscribers;
+    await waitFor(async () => (await totals(ctx)).delivered >= expected, { timeoutMs: 10_000, intervalMs: 50, description: `${expected} NATS deliveries` });
+    const final = await totals(ctx, { histogram: true });
+    const histogram = hdr.build(HISTOGRAM);
+    for (const encoded of final.histograms) histogram.add(hdr.decodeFromCompressedBase64(encoded));
+    return {
+      subscribers,
+      published,
+      delivered: final.delivered,
+      latencyUs: { count: histogram.totalCount, p50: histogram.getValueAtPercentile(50), p99: histogram.getValueAtPercentile(99), max: histogram.maxValue },
+    };
+  } finally {
+    await ctx.clients.all('natsClose');
+  }
+}
