@@ -9,3 +9,4 @@ export * from './command-dtos.js';
 export * from './client-ops.js';
 export * from './client-op-dtos.js';
 export * from './command-fast-path.js';
+export * from './snapshot-request-dto.js';
