@@ -180,16 +180,20 @@ export function decodeState(engine: MatchingSymbolEngine, raw: SymbolEngineState
         level = new PriceLevel(sideCode, order.price);
         levels.push(level);
       }
+      const key = idempotencyKey(order.owner, order.clientOrderId);
+      if (engine.book.orders.has(order.id) || idempotency.get(key) !== undefined) fail(`${name}: order ${order.id} or its clientOrderId appears twice`);
       level.append(order);
       engine.book.orders.set(order.id, order);
-      idempotency.addLive(idempotencyKey(order.owner, order.clientOrderId), order);
+      idempotency.addLive(key, order);
     }
     bookSide.load(levels);
   }
   if (!Array.isArray(state.done)) fail('done must be an array');
   for (const tuple of state.done) {
     const order = fromTuple(tuple, prefix, engine);
-    idempotency.addDone(idempotencyKey(order.owner, order.clientOrderId), order);
+    const key = idempotencyKey(order.owner, order.clientOrderId);
+    if (engine.book.orders.has(order.id) || idempotency.get(key) !== undefined) fail(`done: order ${order.id} appears twice`);
+    idempotency.addDone(key, order);
   }
 }
 
