@@ -139,6 +139,8 @@ function fastImpliesStrict(raw: unknown): boolean {
   if (!fastAcceptCommand(raw)) return true;
   const strict = validateCommandStrictly(raw);
   if (!strict.ok) throw new Error(`fast path accepted what class-validator refuses: ${JSON.stringify(strict.details)}`);
+  // and both see the same command (class-validator's copy holds exactly the fields it was given)
+  expect({ ...strict.value }).toEqual({ ...(raw as object) });
   return true;
 }
 
