@@ -364,6 +364,8 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
     const points: [string, number][] = from.fromSeq !== undefined ? [[wire.symbol, from.fromSeq]] : Object.entries(from.fromSeqs ?? {});
     for (const [symbol, seq] of points) {
       const stream = `${wire.channel}:${symbol}`;
+      // Another subscription covering this stream (symbol and "*") may have reported it already.
+      if (this.seqs.get(stream) === undefined) continue;
       // The live stream restarts from whatever comes next; forgetting the old seq avoids reporting the same loss twice.
       this.seqs.delete(stream);
       this.reportGap({ channel: wire.channel, symbol, stream, expected: seq + 1, reason: 'resume-unavailable', resync: false }, [wire]);
