@@ -153,7 +153,10 @@ export class EngineRuntime {
           publish: (subject, payload) => infra.conn.nc.publish(subject, payload),
           append: (s, payload, expected) => infra.writer.append(s, payload, expected),
           onFailure: (s, err) => this.onSequencerFailure(s, err),
-          onReleased: (s, seq) => infra.watermarks.note(s, seq),
+          onReleased: (s, seq) => {
+            infra.watermarks.note(s, seq);
+            if (sequencer.commandsSinceSnapshot >= this.config.snapshotIntervalCommands) void this.snapshot(slot);
+          },
         },
         this.metrics,
         { batchMax: this.config.journalBatchMax, batchMaxBytes: BATCH_MAX_BYTES },
