@@ -22,7 +22,10 @@ interface UpgradeRequest {
 export function websocketBehavior(ctx: GatewayContext): WebSocketBehavior<SocketData> {
   const { config, log, metrics } = ctx;
   return {
-    maxPayloadLength: config.maxFrameBytes,
+    // uWS cuts frames over maxPayloadLength at the TCP level (the client sees 1006, not 1009), so its
+    // cap sits above ours: frames up to 4x MAX_FRAME_BYTES get a proper 1009 from onMessage, larger
+    // ones are still cut by uWS before it buffers them.
+    maxPayloadLength: uwsMaxPayload(config.maxFrameBytes),
     maxBackpressure: ctx.guard.uwsMaxBackpressure,
     closeOnBackpressureLimit: 0,
     idleTimeout: config.idleTimeoutSeconds,
@@ -52,16 +55,28 @@ export function websocketBehavior(ctx: GatewayContext): WebSocketBehavior<Socket
       metrics.connectionsOpened.inc();
       ws.getUserData().session.onOpen(ws);
     }),
-    message: (ws, message, isBinary) => guarded(ctx, 'message', () => ws.getUserData().session.onMessage(message, isBinary)),
-    close: (ws, code) => guarded(ctx, 'close', () => {
+    message: (ws, message, isBinary) =>
+      guarded(ctx, 'message', () => {
+        if (message.byteLength > config.maxFrameBytes) {
+          metrics.frameTooLargeCloses.inc();
+          ws.end(CloseCode.MESSAGE_TOO_BIG, `frame larger than ${config.maxFrameBytes} bytes`);
+          return;
+        }
+        ws.getUserData().session.onMessage(message, isBinary);
+      }),
+    close: (ws, code, message) => guarded(ctx, 'close', () => {
       const session = ws.getUserData().session;
       ctx.sockets.delete(ws);
       ctx.quota.give(session.ip);
       metrics.connections.labels(session.endpoint).dec();
-      if (code === CloseCode.MESSAGE_TOO_BIG) metrics.frameTooLargeCloses.inc();
+      if (code === 1006 && Buffer.from(message).toString().includes('too big')) metrics.frameTooLargeCloses.inc();
       session.onClose();
     }),
   };
+}
+
+export function uwsMaxPayload(maxFrameBytes: number): number {
+  return Math.max(maxFrameBytes * 4, 64 * 1024);
 }
 
 /** A throw inside a uWS callback would take the whole process down; contain it to the one connection. */
