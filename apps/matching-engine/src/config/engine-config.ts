@@ -103,7 +103,8 @@ export function loadEngineConfig(env: NodeJS.ProcessEnv): EngineConfig {
   }
   const logLevel = read(env, 'LOG_LEVEL')!.toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `"${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
-  const instanceId = read(env, 'INSTANCE_ID') ?? `${hostname()}-${process.pid}`;
+  // The documented default is a description, not a value: compute it.
+  const instanceId = env.INSTANCE_ID?.trim() || `${hostname()}-${process.pid}`;
   if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(instanceId)) throw new ConfigError('INSTANCE_ID', `"${instanceId}" must match ^[A-Za-z0-9_.:-]{1,128}$`);
   return {
     natsServers: natsServers(env),
