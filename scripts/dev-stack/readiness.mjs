@@ -27,7 +27,7 @@ export class ReadinessMonitor {
   }
 
   add(service) {
-    this.services.push(service);
+    if (!this.services.includes(service)) this.services.push(service);
     this.state.set(service.name, { status: 'starting', detail: '', since: Date.now() });
   }
 

@@ -48,7 +48,7 @@ async function main() {
   const launch = (spec) => {
     const service = new ManagedProcess({ ...common, ...spec }).start();
     services.push(service);
-    say(`started ${service.name} pid=${service.pid}${config.logs === 'file' ? ` (log ${relative(repoRoot, service.logFile)})` : ''}`);
+    say(`started ${service.name} pid=${service.pid}${config.logs === 'file' ? ` (log ${shown(service.logFile)})` : ''}`);
     return service;
   };
 
@@ -68,7 +68,8 @@ async function main() {
       await Promise.all(
         groups.get(key).map(async (s) => {
           const info = await s.stop(config.stopTimeoutMs);
-          say(`${s.name} stopped (${info?.forced ? 'did not stop in time: SIGKILL' : describeExit(info)})`);
+          const clean = !info?.forced && (info?.code === 0 || (s.spec.cleanExitCodes ?? []).includes(info?.code));
+          say(`${s.name} stopped ${clean ? 'cleanly' : `(${info?.forced ? 'did not stop in time: SIGKILL' : describeExit(info)})`}`);
         }),
       );
     }
@@ -87,6 +88,8 @@ async function main() {
       command: NATS_SERVER_BIN,
       args: ['-a', '127.0.0.1', '-p', String(config.natsPort), '-js', '-sd', storeDir, '-n', 'dev-stack'],
       env: {},
+      // nats-server exits with status 1 after a clean SIGTERM shutdown ("Server Exiting..").
+      cleanExitCodes: [1],
     });
     const up = await waitForTcp(config.natsPort, 15_000, () => nats.running);
     if (!up) {
@@ -156,7 +159,7 @@ async function main() {
 function printBanner(config, allOk) {
   const lines = [
     allOk ? 'READY: the trading platform is running.' : 'STARTED WITH PROBLEMS: see the UNHEALTHY/EXITED lines above.',
-    `  NATS        ${config.natsUrl}${config.externalNats ? ' (external)' : `  (JetStream store ${relative(config.repoRoot, join(config.dataDir, 'nats')) || '.'})`}`,
+    `  NATS        ${config.natsUrl}${config.externalNats ? ' (external)' : `  (JetStream store ${shown(join(config.dataDir, 'nats'))})`}`,
     `  engine      symbols ${config.symbols}   admin http://127.0.0.1:${config.engineAdminPort}/readyz  /metrics`,
     ...config.gatewayPorts.map(
       (port, i) => `  gateway-${i + 1}   ws://127.0.0.1:${port}/ws   admin http://127.0.0.1:${config.gatewayAdminPorts[i]}/readyz  /metrics`,
@@ -171,9 +174,15 @@ function printBanner(config, allOk) {
     `  npm run cli -- tail trades --nats ${config.natsUrl}`,
     `  npm run cli -- place --user alice --symbol BTC-USD --side buy --price 49000.00 --qty 0.0100 --nats ${config.natsUrl}`,
     config.usesDevSecret ? '  JWT_SECRET is the built-in DEV-ONLY secret (public in this repository).' : '  JWT_SECRET is taken from your environment.',
-    `  Logs: ${config.logs === 'file' ? `${relative(config.repoRoot, join(config.dataDir, 'logs')) || '.'}/<service>.log` : 'on this terminal'}.  Ctrl-C stops everything.`,
+    `  Logs: ${config.logs === 'file' ? `${shown(join(config.dataDir, 'logs'))}/<service>.log` : 'on this terminal'}.  Ctrl-C stops everything.`,
   ];
   say(lines.join('\n'));
+}
+
+/** Paths inside the repository relative to it (as a developer types them), others absolute. */
+function shown(path) {
+  const rel = relative(repoRoot, path);
+  return rel && !rel.startsWith('..') ? rel : path;
 }
 
 function indent(text) {
