@@ -19,6 +19,7 @@ export {
   TradesSubscription,
   OrdersSubscription,
   BookSubscription,
+  type SubscriptionEvents,
   type TradesSubscriptionEvents,
   type OrdersSubscriptionEvents,
   type BookSubscriptionEvents,

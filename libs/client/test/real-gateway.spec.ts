@@ -6,7 +6,7 @@ import { SignJWT } from 'jose';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { ChildService, freePort, NatsServer, waitFor } from '@trading/testing';
-import { OrderEntryError, placeOrder, TradingClient, type StreamGap, type WebSocketConstructor } from '@trading/client';
+import { OrderEntryError, placeOrder, Subscription, TradingClient, type StreamGap, type SubscriptionEvents, type WebSocketConstructor } from '@trading/client';
 
 /**
  * The SDK against REAL gateway processes (apps/gateway/dist/main.js, built first): a real
@@ -30,7 +30,9 @@ class EngineStandIn {
 
   constructor(readonly nc: NatsConnection) {
     nc.subscribe(`trading.snapshot.${SYMBOL}`, {
-      callback: (_err, msg) => msg.respond(JSON.stringify(this.snapshot())),
+      callback: (_err, msg) => {
+        msg.respond(JSON.stringify(this.snapshot()));
+      },
     });
     nc.subscribe(`trading.cmd.${SYMBOL}`, {
       callback: (_err, msg) => {
@@ -157,7 +159,7 @@ describe('TradingClient against two real gateway replicas', () => {
     const orderSub = client.subscribeOrders('*');
     const bookSub = client.subscribeBook(SYMBOL);
     const acks = { trades: 0, orders: 0, book: 0 };
-    for (const sub of [tradeSub, orderSub, bookSub]) sub.on('subscribed', (s) => acks[s.channel]++);
+    for (const sub of [tradeSub, orderSub, bookSub] as Subscription<SubscriptionEvents>[]) sub.on('subscribed', (s) => acks[s.channel]++);
     tradeSub.on('trade', (t) => trades.push(t.seq));
     orderSub.on('order', (o) => orders.push(o.seq));
     await client.connect();

@@ -27,7 +27,9 @@ export interface TradingClientOptions {
   stableAfterMs?: number;
   /**
    * Resume (issue 7): after a reconnect, ask the gateway to replay trades/orders from the last seq
-   * seen (`fromSeq` / `fromSeqs`). Only for gateways that support it. Default false.
+   * seen (`fromSeq` / `fromSeqs` on the subscribe op). A gateway without resume ignores the field
+   * and the SDK then reports the missed range as a gap; RESUME_UNAVAILABLE is reported as a gap and
+   * the subscription continues live. Default true.
    */
   resume?: boolean;
   /** Start with a random replica (spreads a fleet of clients). Default true. */
@@ -59,7 +61,7 @@ export function resolveOptions(options: TradingClientOptions): ResolvedOptions {
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
     stableAfterMs: options.stableAfterMs ?? 5_000,
-    resume: options.resume ?? false,
+    resume: options.resume ?? true,
     randomStart: options.randomStart ?? true,
     random: options.random ?? Math.random,
   };

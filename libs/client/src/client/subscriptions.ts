@@ -9,7 +9,7 @@ import type { StreamGap } from './client-events.js';
  * same (channel, symbol) share one gateway subscription; the gateway is told to unsubscribe when the
  * last handle is released.
  */
-interface CommonEvents {
+export interface SubscriptionEvents {
   /** The gateway acknowledged the subscription (again after every reconnect). */
   subscribed: { channel: Channel; symbol: string; resumed: boolean };
   /** Events were missed on one of this subscription's streams. */
@@ -18,15 +18,15 @@ interface CommonEvents {
   error: TradingClientError;
 }
 
-export interface TradesSubscriptionEvents extends CommonEvents {
+export interface TradesSubscriptionEvents extends SubscriptionEvents {
   trade: TradeExecuted;
 }
 
-export interface OrdersSubscriptionEvents extends CommonEvents {
+export interface OrdersSubscriptionEvents extends SubscriptionEvents {
   order: OrderUpdate;
 }
 
-export interface BookSubscriptionEvents extends CommonEvents {
+export interface BookSubscriptionEvents extends SubscriptionEvents {
   /** A snapshot (first, after a reconnect, or after a gap) replaced the local book. */
   snapshot: LocalOrderBook;
   /** A delta was applied to the local book. */
@@ -37,10 +37,10 @@ export interface BookSubscriptionEvents extends CommonEvents {
 
 /** Callbacks the client gives a handle: kept out of the public surface. */
 export interface SubscriptionOwner {
-  release(handle: Subscription<CommonEvents>): Promise<void>;
+  release(handle: Subscription<SubscriptionEvents>): Promise<void>;
 }
 
-export abstract class Subscription<Events extends CommonEvents> extends TypedEmitter<Events> {
+export abstract class Subscription<Events extends SubscriptionEvents> extends TypedEmitter<Events> {
   /** Resolves on the first acknowledgement; rejects if the first attempt is refused. */
   readonly ready: Promise<void>;
   private settle?: { resolve: () => void; reject: (err: unknown) => void };
@@ -67,7 +67,7 @@ export abstract class Subscription<Events extends CommonEvents> extends TypedEmi
     if (this.released) return;
     this.released = true;
     this.settleReady(new Error('unsubscribed before the gateway acknowledged'));
-    await this.owner.release(this as unknown as Subscription<CommonEvents>);
+    await this.owner.release(this as unknown as Subscription<SubscriptionEvents>);
   }
 
   /** @internal */
