@@ -105,6 +105,8 @@ describe('properties over random command streams', () => {
           let bookUpdates = 0;
           for (const e of r.events) {
             const ev = JSON.parse(e.payload);
+            // Hand-encoded payloads are compact, valid JSON: identical to JSON.stringify of their object.
+            expect(JSON.stringify(ev)).toBe(e.payload);
             const expected = (lastSeq.get(e.subject) ?? 0) + 1;
             expect(ev.seq).toBe(expected);
             lastSeq.set(e.subject, ev.seq);

@@ -69,6 +69,8 @@ describe('self-trade prevention', () => {
     expect(s.engine.snapshot().asks).toEqual(asksAfter);
     // The reply is the taker's last update of the command.
     expect(brief(reply.order)).toBe([...updates].reverse().find((u) => u.startsWith('taker')));
+    // Including its seq, even when an own maker expired after the taker's last update.
+    expect(reply.order).toEqual(orderEvents(events).filter((u) => u.clientOrderId === 'taker').pop());
     // Trades never show who traded, and there is exactly one per fill.
     expect(tradeEvents(events)).toHaveLength(updates.filter((u) => u.includes(' taker') && u.includes('@')).length);
     for (const t of tradeEvents(events)) expect(Object.keys(t).sort()).toEqual(['price', 'quantity', 'seq', 'symbol', 'takerSide', 'tradeId', 'ts', 'type']);

@@ -67,6 +67,7 @@ describe('state export and restore', () => {
     ['a negative counter', (s: Record<string, unknown>) => ({ ...s, bookSeq: -1 })],
     ['an unsafe user id', (s: Record<string, unknown>) => ({ ...s, users: [['a.b', 1]] })],
     ['bids not best first', (s: Record<string, unknown>) => ({ ...s, bids: (s.bids as unknown[][]).map((o, i) => [...o.slice(0, 8), i === 0 ? 1 : 1_000_000, ...o.slice(9)]) })],
+    ['a clientOrderId that is not JSON-safe', (s: Record<string, unknown>) => ({ ...s, bids: (s.bids as unknown[][]).map((o) => [o[0], o[1], 'a"b', ...o.slice(3)]) })],
     ['an order twice', (s: Record<string, unknown>) => ({ ...s, bids: [...(s.bids as unknown[]), ...(s.bids as unknown[][]).slice(-1)] })],
     ['a resting order also in done', (s: Record<string, unknown>) => ({ ...s, done: [...(s.done as unknown[]), ...(s.bids as unknown[][]).slice(-1)] })],
     ['an order id beyond lastOrderId', (s: Record<string, unknown>) => ({ ...s, lastOrderId: 3 })],

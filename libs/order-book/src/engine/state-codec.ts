@@ -1,3 +1,4 @@
+import { isClientOrderId, isUserId } from '@trading/contracts';
 import type { BookOrder } from '../book/book-order.js';
 import { BookOrder as Order } from '../book/book-order.js';
 import type { ReasonCode, SideCode, StatusCode, StpCode, TifCode } from '../book/codes.js';
@@ -205,6 +206,8 @@ function fromTuple(t: unknown, prefix: string, engine: MatchingSymbolEngine): Bo
     if (typeof tuple[i] !== expected) fail(`order field ${ORDER_FIELDS[i]} must be a ${expected}`);
   }
   const [id, userId, clientOrderId, side, isMarket, tif, postOnly, stp, price, quantity, filled] = tuple;
+  // Identifiers go into hand-written JSON and subjects: they must keep their patterns.
+  if (!isUserId(userId) || !isClientOrderId(clientOrderId)) fail(`order ${id} has an invalid userId or clientOrderId`);
   if (!Number.isSafeInteger(id) || id < 1 || id > engine.lastOrderId) fail(`order id ${id} is out of range`);
   if ((side !== 0 && side !== 1) || tif < 0 || tif > 2 || stp < 0 || stp > 3) fail(`order ${id} has bad codes`);
   if (!Number.isSafeInteger(quantity) || quantity < 1 || !Number.isSafeInteger(filled) || filled < 0 || filled > quantity) {

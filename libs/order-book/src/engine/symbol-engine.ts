@@ -39,7 +39,7 @@ import { OrderBook } from '../book/order-book.js';
 import type { PriceLevel } from '../book/price-level.js';
 import type { CommandResult, EncodedEvent, SymbolEngine, SymbolEngineState, SymbolEngineStats } from '../symbol-engine-types.js';
 import { DEFAULT_IDEMPOTENCY_WINDOW, IdempotencyIndex, idempotencyKey } from './idempotency-index.js';
-import { orderBookUpdate, orderUpdate, shownRemaining, tradeExecuted, type FillView } from './order-events.js';
+import { encodeOrderBookUpdate, encodeOrderUpdate, encodeTradeExecuted, orderStaticJson, orderUpdate, shownRemaining, type FillView } from './order-events.js';
 import { checkPlaceRules, type ParsedPlace } from './place-rules.js';
 import { encodeState } from './state-codec.js';
 
@@ -81,6 +81,8 @@ export class MatchingSymbolEngine implements SymbolEngine {
   private readonly bookSubject: string;
   private readonly orderIdPrefix: string;
   private readonly maxLotsTotal: number;
+  /** Quantity text of each fill of the current command, reused across commands. */
+  private readonly fillTexts: string[] = [];
 
   constructor(
     readonly spec: SymbolSpec,
@@ -176,41 +178,50 @@ export class MatchingSymbolEngine implements SymbolEngine {
     this.lastTs = ts;
     order.orderId = this.orderIdPrefix + order.id;
     order.clientOrderId = clientOrderId;
-    order.priceText = p.isMarket ? undefined : ticksToPrice(this.spec, p.price);
-    order.quantityText = lotsToQuantity(this.spec, p.quantity);
+    order.priceText = p.isMarket ? undefined : this.formatPrice(p.price);
+    order.quantityText = this.formatQuantity(p.quantity);
 
     const events: EncodedEvent[] = [];
-    const spec = this.spec;
-    const symbol = this.symbol;
     const log = this.book.log;
-    const tradeFirst = this.lastTradeId + 1;
-    let last: OrderUpdate | undefined;
+    const takerStream = this.userStream(userId);
+    const takerJson = orderStaticJson(order);
+    const fillTexts = this.fillTexts;
     let lastJson = '';
     let takerFilled = 0;
     let lastFill: FillView | undefined;
     let lastFillTrade = 0;
     let lastFillPrice = 0;
     let lastFillQty = 0;
+    const tradesBefore = this.lastTradeId;
+    // Seq of the taker's last update (a later maker expiry may be on the same user's subject).
+    let takerSeq = 0;
 
     for (let i = 0; i < log.length; i++) {
       const maker = log.makers[i];
       const quantity = log.quantities[i];
       if (log.kinds[i] === STEP_FILL) {
         const tradeId = String(++this.lastTradeId);
-        const quantityText = lotsToQuantity(spec, quantity);
+        const quantityText = this.formatQuantity(quantity);
+        fillTexts[i] = quantityText;
         const priceText = maker.priceText as string;
         const makerStatus: StatusCode = maker.filled === maker.quantity ? STATUS_FILLED : STATUS_PARTIALLY_FILLED;
-        this.emitOrder(events, maker, ts, maker.filled, makerStatus, REASON_NONE, { tradeId, price: priceText, quantity: quantityText, liquidity: 'maker' });
+        this.pushOrder(events, this.userStream(maker.owner), orderStaticJson(maker), ts, maker, maker.filled, makerStatus, REASON_NONE, {
+          tradeId,
+          price: priceText,
+          quantity: quantityText,
+          liquidity: 'maker',
+        });
         if (makerStatus === STATUS_FILLED) this.idempotency.addDone(idempotencyKey(maker.owner, maker.clientOrderId), maker);
         takerFilled += quantity;
         lastFill = { tradeId, price: priceText, quantity: quantityText, liquidity: 'taker' };
         lastFillTrade = this.lastTradeId;
         lastFillPrice = log.prices[i];
         lastFillQty = quantity;
-        last = this.emitOrder(events, order, ts, takerFilled, takerFilled === order.quantity ? STATUS_FILLED : STATUS_PARTIALLY_FILLED, REASON_NONE, lastFill);
-        lastJson = events[events.length - 1].payload;
+        const takerStatus = takerFilled === order.quantity ? STATUS_FILLED : STATUS_PARTIALLY_FILLED;
+        lastJson = this.pushOrder(events, takerStream, takerJson, ts, order, takerFilled, takerStatus, REASON_NONE, lastFill);
+        takerSeq = takerStream.seq;
       } else {
-        this.emitOrder(events, maker, ts, maker.filled, STATUS_EXPIRED, REASON_SELF_TRADE_PREVENTION, undefined);
+        this.pushOrder(events, this.userStream(maker.owner), orderStaticJson(maker), ts, maker, maker.filled, STATUS_EXPIRED, REASON_SELF_TRADE_PREVENTION, undefined);
         this.idempotency.addDone(idempotencyKey(maker.owner, maker.clientOrderId), maker);
       }
     }
@@ -229,43 +240,32 @@ export class MatchingSymbolEngine implements SymbolEngine {
     }
     if (finalStatus === STATUS_EXPIRED || finalStatus === STATUS_NEW) {
       lastFill = undefined;
-      last = this.emitOrder(events, order, ts, takerFilled, finalStatus, finalReason, undefined);
-      lastJson = events[events.length - 1].payload;
+      lastFillTrade = 0;
+      lastJson = this.pushOrder(events, takerStream, takerJson, ts, order, takerFilled, finalStatus, finalReason, undefined);
+      takerSeq = takerStream.seq;
     }
-    const reply = last as OrderUpdate;
 
     // The reply is rebuilt from these on a retry, so that it comes back byte for byte.
-    order.placeSeq = reply.seq;
+    order.placeSeq = takerSeq;
     order.placeTs = ts;
     order.placeFilled = takerFilled;
     order.placeStatus = finalStatus;
     order.placeReason = finalReason;
-    if (lastFill !== undefined) {
-      order.placeTradeId = lastFillTrade;
-      order.placeFillPrice = lastFillPrice;
-      order.placeFillQty = lastFillQty;
-    }
+    order.placeTradeId = lastFillTrade;
+    order.placeFillPrice = lastFill === undefined ? 0 : lastFillPrice;
+    order.placeFillQty = lastFill === undefined ? 0 : lastFillQty;
     if (rested) this.idempotency.addLive(key, order);
     else this.idempotency.addDone(key, order);
 
-    // TradeExecuted events, after every OrderUpdate of the command.
-    let tradeId = tradeFirst;
+    // TradeExecuted events, after every OrderUpdate of the command. Trade ids are the trade seqs.
+    let tradeSeq = tradesBefore;
     for (let i = 0; i < log.length; i++) {
       if (log.kinds[i] !== STEP_FILL) continue;
-      const trade = tradeExecuted(
-        symbol,
-        tradeId,
-        ts,
-        String(tradeId),
-        log.makers[i].priceText as string,
-        lotsToQuantity(spec, log.quantities[i]),
-        order.side,
-      );
-      tradeId++;
-      events.push({ subject: this.tradeSubject, payload: JSON.stringify(trade) });
+      const payload = encodeTradeExecuted(this.symbol, ++tradeSeq, ts, log.makers[i].priceText as string, fillTexts[i], order.side);
+      events.push({ subject: this.tradeSubject, payload });
     }
-    this.emitBookUpdate(events, ts);
-    return accepted(reply, lastJson, events);
+    this.pushBookUpdate(events, ts);
+    return accepted(this.replyOrder(order, takerSeq, ts, takerFilled, finalStatus, finalReason, lastFill), lastJson, events);
   }
 
   private cancel(command: CancelCommand, ts: number): CommandResult {
@@ -278,10 +278,10 @@ export class MatchingSymbolEngine implements SymbolEngine {
     this.lastTs = ts;
     this.idempotency.addDone(idempotencyKey(order.owner, order.clientOrderId), order);
     const events: EncodedEvent[] = [];
-    const update = this.emitOrder(events, order, ts, order.filled, STATUS_CANCELED, REASON_USER_CANCELED, undefined);
-    const json = events[0].payload;
-    this.emitBookUpdate(events, ts);
-    return accepted(update, json, events);
+    const stream = this.userStream(order.owner);
+    const json = this.pushOrder(events, stream, orderStaticJson(order), ts, order, order.filled, STATUS_CANCELED, REASON_USER_CANCELED, undefined);
+    this.pushBookUpdate(events, ts);
+    return accepted(this.replyOrder(order, stream.seq, ts, order.filled, STATUS_CANCELED, REASON_USER_CANCELED, undefined), json, events);
   }
 
   private findLiveOrder(command: CancelCommand): BookOrder | undefined {
@@ -304,64 +304,70 @@ export class MatchingSymbolEngine implements SymbolEngine {
       order.placeTradeId > 0
         ? {
             tradeId: String(order.placeTradeId),
-            price: ticksToPrice(this.spec, order.placeFillPrice),
-            quantity: lotsToQuantity(this.spec, order.placeFillQty),
+            price: this.formatPrice(order.placeFillPrice),
+            quantity: this.formatQuantity(order.placeFillQty),
             liquidity: 'taker',
           }
         : undefined;
-    const update = orderUpdate(
-      this.symbol,
-      order.placeSeq,
-      order.placeTs,
-      order,
-      lotsToQuantity(this.spec, order.placeFilled),
-      lotsToQuantity(this.spec, shownRemaining(order, order.placeFilled, order.placeStatus)),
-      order.placeStatus,
-      order.placeReason,
-      fill,
-    );
+    const update = this.replyOrder(order, order.placeSeq, order.placeTs, order.placeFilled, order.placeStatus, order.placeReason, fill);
     const reply: CommandReply = { ok: true, order: update };
     return { reply, replyJson: `{"ok":true,"order":${JSON.stringify(update)}}`, events: NO_EVENTS, changedState: false };
   }
 
-  private emitOrder(
-    events: EncodedEvent[],
-    order: BookOrder,
-    ts: number,
-    filled: number,
-    status: StatusCode,
-    reason: ReasonCode,
-    fill: FillView | undefined,
-  ): OrderUpdate {
-    const stream = this.userStream(order.owner);
-    const update = orderUpdate(
+  /** The reply's order object: the same fields and values as the order's last update. */
+  private replyOrder(order: BookOrder, seq: number, ts: number, filled: number, status: StatusCode, reason: ReasonCode, fill: FillView | undefined): OrderUpdate {
+    return orderUpdate(
       this.symbol,
-      ++stream.seq,
+      seq,
       ts,
       order,
-      lotsToQuantity(this.spec, filled),
-      lotsToQuantity(this.spec, shownRemaining(order, filled, status)),
+      this.formatQuantity(filled),
+      this.formatQuantity(shownRemaining(order, filled, status)),
       status,
       reason,
       fill,
     );
-    events.push({ subject: stream.subject, payload: JSON.stringify(update) });
-    return update;
   }
 
-  private emitBookUpdate(events: EncodedEvent[], ts: number): void {
+  /** Encodes one OrderUpdate on the order owner's subject with its next seq; returns its JSON. */
+  private pushOrder(
+    events: EncodedEvent[],
+    stream: UserStream,
+    staticJson: string,
+    ts: number,
+    order: BookOrder,
+    filled: number,
+    status: StatusCode,
+    reason: ReasonCode,
+    fill: FillView | undefined,
+  ): string {
+    const payload = encodeOrderUpdate(
+      this.symbol,
+      ++stream.seq,
+      ts,
+      staticJson,
+      this.formatQuantity(filled),
+      this.formatQuantity(shownRemaining(order, filled, status)),
+      status,
+      reason,
+      fill,
+    );
+    events.push({ subject: stream.subject, payload });
+    return payload;
+  }
+
+  private pushBookUpdate(events: EncodedEvent[], ts: number): void {
     const log = this.book.log;
     if (log.touchedLength === 0) return;
-    const bids: WireLevel[] = [];
-    const asks: WireLevel[] = [];
+    let bids = '';
+    let asks = '';
     for (let i = 0; i < log.touchedLength; i++) {
       const level = log.touched[i];
-      const entry: WireLevel = [ticksToPrice(this.spec, level.price), lotsToQuantity(this.spec, level.total)];
-      if (level.side === BUY) bids.push(entry);
-      else asks.push(entry);
+      const entry = `["${this.formatPrice(level.price)}","${this.formatQuantity(level.total)}"]`;
+      if (level.side === BUY) bids = bids === '' ? entry : `${bids},${entry}`;
+      else asks = asks === '' ? entry : `${asks},${entry}`;
     }
-    const update = orderBookUpdate(this.symbol, ++this.bookSeq, ts, bids, asks);
-    events.push({ subject: this.bookSubject, payload: JSON.stringify(update) });
+    events.push({ subject: this.bookSubject, payload: encodeOrderBookUpdate(this.symbol, ++this.bookSeq, ts, bids, asks) });
   }
 
   formatPrice(ticks: number): string {
@@ -404,7 +410,7 @@ function samePlace(order: BookOrder, p: ParsedPlace): boolean {
 }
 
 function accepted(order: OrderUpdate, orderJson: string, events: EncodedEvent[]): CommandResult {
-  // Same bytes as JSON.stringify(reply), without encoding the order a second time.
+  // Same bytes as JSON.stringify(reply): the order's last update is already encoded.
   return { reply: { ok: true, order }, replyJson: `{"ok":true,"order":${orderJson}}`, events, changedState: true };
 }
 
