@@ -7,6 +7,7 @@ import {
   InvalidArgumentError,
   InvalidOptionError,
   ProtocolError,
+  TokenProviderError,
   TradingClient,
   WebSocketUnavailableError,
   type StreamGap,
@@ -188,6 +189,28 @@ describe('TradingClient with one gateway', () => {
     expect(states).toEqual(['closed']);
     expect(() => c.subscribeTrades()).toThrow(ClientClosedError);
     await expect(c.connect()).rejects.toBeInstanceOf(ClientClosedError);
+  });
+
+  it('reports a failing token provider as a typed error and keeps orders subscriptions waiting', async () => {
+    const gw = await gateway();
+    const c = client([gw.url], {
+      getToken: () => {
+        throw new Error('sign-in service down');
+      },
+    });
+    const errors: unknown[] = [];
+    c.on('error', (e) => errors.push(e));
+    const orders = c.subscribeOrders('*');
+    const trades = c.subscribeTrades('*');
+    await c.connect();
+    await trades.ready;
+    await waitFor(() => errors.length === 1);
+    expect(errors[0]).toBeInstanceOf(TokenProviderError);
+    expect(errors[0]).toMatchObject({ code: 'TOKEN_PROVIDER_FAILED' });
+    expect(gw.ops.map((o) => `${o.op}:${o.channel}`)).toEqual(['subscribe:trades']);
+    await orders.unsubscribe();
+    await expect(orders.ready).rejects.toMatchObject({ code: 'UNSUBSCRIBED' });
+    expect(opsOf(gw, 'unsubscribe')).toEqual([]); // it never reached the gateway, so nothing to undo
   });
 
   it('holds orders subscriptions until a token provider is set, then authenticates and subscribes', async () => {

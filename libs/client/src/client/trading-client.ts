@@ -288,6 +288,8 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
     this.forgetStreams(wire);
     const conn = this.conn;
     if (!conn?.opened || conn.gone) return;
+    // Never sent on this connection (e.g. orders waiting for auth): nothing to undo at the gateway.
+    if (wire.state !== 'active' && wire.requestId === undefined) return;
     await new Promise<void>((resolve) => {
       this.request(conn, { op: 'unsubscribe', channel: wire.channel, symbol: wire.symbol, id: this.nextRequestId++ }, {
         onAck: () => resolve(),
