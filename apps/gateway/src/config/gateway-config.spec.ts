@@ -67,3 +67,10 @@ describe('loadGatewayConfig', () => {
     }
   });
 });
+
+describe('docs/gateway.md', () => {
+  it('documents every gateway environment variable', () => {
+    const doc = readFileSync(fileURLToPath(new URL('../../../../docs/gateway.md', import.meta.url)), 'utf8');
+    for (const v of GATEWAY_ENV_VARS) expect(doc).toContain(`| \`${v.name}\` |`);
+  });
+});

@@ -52,7 +52,7 @@ export const GATEWAY_ENV_VARS: readonly EnvVarSpec[] = [
   { name: 'JWT_AUDIENCE', default: '', description: 'If set, tokens must carry this `aud`.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' },
   { name: 'DRAIN_MS', default: '10000', description: 'On SIGTERM, client connections are closed with 1001 spread evenly over this window.' },
-  { name: 'MAX_FRAME_BYTES', default: '16384', description: 'Largest inbound WebSocket frame; a larger one closes the connection with 1009.' },
+  { name: 'MAX_FRAME_BYTES', default: '16384', description: 'Largest inbound WebSocket frame; a larger one closes the connection with 1009 (frames over 4x this, min 64 KiB, are cut at once by uWS: the client sees 1006).' },
   { name: 'MAX_SUBSCRIPTIONS_PER_CONNECTION', default: '100', description: 'Subscriptions one connection may hold; beyond it, TOO_MANY_SUBSCRIPTIONS.' },
   { name: 'MAX_MESSAGES_PER_SECOND', default: '50', description: 'Inbound client frames per connection per second; beyond it, RATE_LIMITED error frames.' },
   { name: 'RATE_LIMIT_CLOSE_AFTER', default: '50', description: 'Frames over the per-second limit within one second after which the connection is closed with 1008.' },
