@@ -185,7 +185,8 @@ export class ClientSession implements BookListener {
   /**
    * Token expiry on an open connection: `/ws/orders` exists only for private events, so it is closed
    * with 1008; on `/ws` the orders subscriptions are removed, an UNAUTHORIZED error frame says so, and
-   * public subscriptions continue (a new `auth` op restores private access).
+   * public subscriptions continue (a new `auth` op restores private access). On the public endpoints
+   * the identity is simply forgotten.
    */
   private armExpiry(): void {
     clearTimeout(this.expiryTimer);
@@ -209,6 +210,8 @@ export class ClientSession implements BookListener {
     this.identity = undefined;
     this.dropOrderSubscriptions();
     this.syncTopics();
+    // Public-only endpoints (/ws/trades, /ws/markets) carry no private stream: nothing to tell them.
+    if (this.endpoint !== 'manual') return;
     this.sendError(ClientErrorCode.UNAUTHORIZED, 'token expired: orders subscriptions were removed; send a new auth op to resubscribe');
   }
 
