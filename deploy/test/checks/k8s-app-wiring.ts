@@ -84,7 +84,7 @@ export function appWiringProblems(objects: K8sObject[], options: WiringOptions =
     // Probes: on the admin port, with the contract's paths.
     const probes = { startupProbe: '/healthz', livenessProbe: '/healthz', readinessProbe: '/readyz' } as const;
     for (const [probe, path] of Object.entries(probes)) {
-      const http = (container as Record<string, { httpGet?: { path: string; port: string | number } }>)[probe]?.httpGet;
+      const http: { path: string; port: string | number } | undefined = container[probe as keyof typeof probes]?.httpGet;
       if (!http) {
         problems.push(`${where}: no ${probe} httpGet`);
         continue;

@@ -76,8 +76,8 @@ export function natsStatefulSetProblems(objects: K8sObject[]): string[] {
   const lameDuckMs = ['lame_duck_duration', 'lame_duck_grace_period'].map((k) => Number(/^(\d+)s$/.exec(natsConfigValue(text, k) ?? '')?.[1] ?? NaN) * 1000);
   const graceMs = (pod.terminationGracePeriodSeconds ?? 30) * 1000;
   if (lameDuckMs.some(Number.isNaN) || graceMs <= lameDuckMs[0] + lameDuckMs[1]) problems.push(`${where}: terminationGracePeriodSeconds must exceed lame duck duration + grace period`);
-  for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
-    const port = (container as Record<string, { httpGet?: { port: string } }>)[probe]?.httpGet?.port;
+  for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) {
+    const port = container[probe]?.httpGet?.port;
     if (port !== 'monitor') problems.push(`${where}: ${probe} must be an httpGet on the monitor port`);
   }
   return problems;

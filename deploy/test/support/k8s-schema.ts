@@ -1,7 +1,7 @@
 import type { K8sObject } from './k8s-object.js';
 
 /** The installed schema packages, by API group: kubernetes-models and the Prometheus Operator CRDs. */
-function modulePath(apiVersion: string, kind: string): string | undefined {
+export function modulePath(apiVersion: string, kind: string): string | undefined {
   if (!/^[A-Za-z0-9.]+(\/[a-z0-9]+)?$/.test(apiVersion) || !/^[A-Z][A-Za-z0-9]+$/.test(kind)) return undefined;
   if (apiVersion.startsWith('monitoring.coreos.com/')) return `@kubernetes-models/prometheus-operator/${apiVersion}/${kind}`;
   if (apiVersion.includes('.') && !apiVersion.includes('.k8s.io/')) return undefined;
