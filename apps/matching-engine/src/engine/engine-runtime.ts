@@ -16,6 +16,7 @@ import { SymbolSequencer } from '../sequencer/symbol-sequencer.js';
 import { SnapshotStore } from '../snapshots/snapshot-store.js';
 import { SymbolEndpoints } from '../transport/symbol-endpoints.js';
 import type { SymbolSlot } from './symbol-slot.js';
+import { forEachLimit } from '../util/for-each-limit.js';
 import { ENGINE_CONFIG, ENGINE_LOGGER, SYMBOL_ENGINE_FACTORY } from './tokens.js';
 
 /** Stay under NATS's default 1 MiB max_payload with room for headers. */
@@ -51,6 +52,7 @@ export class EngineRuntime {
   private journalOk = false;
   private shuttingDown = false;
   private started = false;
+  private acquirePassRunning = false;
 
   constructor(
     @Inject(ENGINE_CONFIG) private readonly config: EngineConfig,
@@ -113,12 +115,19 @@ export class EngineRuntime {
   }
 
   private async acquireStandbys(): Promise<void> {
+    // One pass at a time: a slow start (thousands of symbols) must not stack passes on the timer.
+    if (this.acquirePassRunning) return;
+    this.acquirePassRunning = true;
+    try {
+      await this.acquirePass();
+    } finally {
+      this.acquirePassRunning = false;
+    }
+  }
+
+  private async acquirePass(): Promise<void> {
     const standbys = [...this.slots.values()].filter((slot) => slot.role === 'standby' && !slot.acquiring);
-    let next = 0;
-    const worker = async () => {
-      while (next < standbys.length && !this.shuttingDown) await this.tryOwn(standbys[next++].spec.symbol);
-    };
-    await Promise.all(Array.from({ length: Math.min(this.config.recoveryConcurrency, standbys.length) }, worker));
+    await forEachLimit(standbys, this.config.recoveryConcurrency, (slot) => this.tryOwn(slot.spec.symbol));
   }
 
   /** Standby -> owner if the lease is free: recover from snapshot + journal, then subscribe. */
@@ -296,10 +305,12 @@ export class EngineRuntime {
       slot.sequencer!.stop();
     }
     await Promise.all(owned.map((slot) => slot.sequencer!.whenIdle()));
-    await Promise.all(owned.map((slot) => (slot.sequencer!.commandsSinceSnapshot > 0 ? this.snapshot(slot) : undefined)));
+    const changed = owned.filter((slot) => slot.sequencer!.commandsSinceSnapshot > 0);
+    await forEachLimit(changed, this.config.recoveryConcurrency, (slot) => this.snapshot(slot));
+    // Everything owned was just snapshotted, so the snapshot covers what the watermark would say.
     await this.flushWatermarks();
     infra.leases.stop();
-    await Promise.all(owned.map((slot) => infra.leases.release(slot.spec.symbol)));
+    await forEachLimit(owned, this.config.recoveryConcurrency * 4, (slot) => infra.leases.release(slot.spec.symbol));
     for (const slot of owned) {
       slot.sequencer = undefined;
       slot.endpoints = undefined;

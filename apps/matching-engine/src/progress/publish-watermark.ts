@@ -31,10 +31,19 @@ export class PublishWatermarks {
     this.dirty.set(symbol, journalSeq);
   }
 
-  async flush(): Promise<void> {
+  /**
+   * Writes at most `maxKeys` watermarks, oldest first, so that an instance with thousands of busy
+   * symbols does not turn every interval into thousands of KV writes; the rest wait their turn
+   * (a staler watermark only means a few more repeats after a crash).
+   */
+  async flush(maxKeys = 256): Promise<void> {
     if (this.dirty.size === 0) return;
-    const pending = [...this.dirty];
-    this.dirty.clear();
+    const pending: [string, number][] = [];
+    for (const entry of this.dirty) {
+      pending.push(entry);
+      if (pending.length >= maxKeys) break;
+    }
+    for (const [symbol] of pending) this.dirty.delete(symbol);
     await Promise.all(pending.map(([symbol, seq]) => this.kv.put(symbol, String(seq))));
   }
 

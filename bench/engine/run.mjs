@@ -1,0 +1,211 @@
+// `npm run bench:engine`: first the matching-core benchmark (core.mjs, in process), then the
+// engine as a real process through NATS with the journal on:
+//   1. throughput: closed-loop load generators (separate processes, plain request/reply, many in
+//      flight) -> commands/s of one engine process
+//   2. latency at a fixed rate (default 50,000 commands/s): p50/p99 from scheduled send time
+//   3. replay: kill -9, restart without snapshots -> journaled commands replayed per second
+//   4. scale: N resting orders over M symbols in one process; graceful stop (snapshots), restart,
+//      time until /readyz says owner of every symbol
+// Each of 1-3 runs BENCH_RUNS times on a fresh nats-server; the median is reported.
+// Knobs (env): BENCH_RUNS (3), BENCH_SECONDS (5), BENCH_RATE (50000), BENCH_GENERATORS (2),
+// BENCH_WINDOW (2000 in flight per generator), BENCH_BIG_SYMBOLS (10000), BENCH_BIG_ORDERS
+// (1000000), BENCH_SKIP_CORE=1, BENCH_SKIP_BIG=1. `--quick`: tiny smoke run, results not written.
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { NatsServer } from '@trading/testing';
+import { EngineProcess } from './lib/engine-process.mjs';
+import { runGenerators } from './lib/generators.mjs';
+
+const here = new URL('.', import.meta.url);
+const RESULTS = fileURLToPath(new URL('../results/engine-nats.json', here));
+const quick = process.argv.includes('--quick');
+const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
+
+const RUNS = quick ? 1 : num('BENCH_RUNS', 3);
+const SECONDS = quick ? 2 : num('BENCH_SECONDS', 5);
+const RATE = quick ? 5_000 : num('BENCH_RATE', 50_000);
+const GENERATORS = num('BENCH_GENERATORS', 2);
+const WINDOW = num('BENCH_WINDOW', 2000);
+const BIG_SYMBOLS = quick ? 200 : num('BENCH_BIG_SYMBOLS', 10_000);
+const BIG_ORDERS = quick ? 20_000 : num('BENCH_BIG_ORDERS', 1_000_000);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? null : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const round = (x, d = 2) => (x === null || x === undefined ? x : Math.round(x * 10 ** d) / 10 ** d);
+const log = (...args) => console.log('[bench:engine]', ...args);
+
+const THROUGHPUT_SYMBOLS = Array.from({ length: GENERATORS }, (_, i) => `TP${i}-USD`);
+const RATE_SYMBOLS = Array.from({ length: GENERATORS }, (_, i) => `RT${i}-USD`);
+// generateCommands' mix uses tick 0.01 and lot 0.001.
+const symbolsEnv = (list) => list.map((s) => `${s}:0.01:0.001`).join(',');
+
+async function oneRun(run) {
+  const nats = await NatsServer.start();
+  const env = {
+    NATS_URL: nats.url,
+    SYMBOLS: symbolsEnv([...THROUGHPUT_SYMBOLS, ...RATE_SYMBOLS]),
+    INSTANCE_ID: `bench-${run}`,
+    LOG_LEVEL: 'info',
+    // No snapshots during the run, so phase 3 replays the whole journal.
+    SNAPSHOT_INTERVAL_COMMANDS: '1000000000',
+    SNAPSHOT_INTERVAL_MS: '1000000000',
+  };
+  let engine = await EngineProcess.start(env);
+  try {
+    await engine.waitOwner();
+    // 1. throughput
+    const perGen = Math.ceil((SECONDS + 2) * 150_000 / GENERATORS);
+    const tp = await runGenerators(
+      THROUGHPUT_SYMBOLS.map((symbol, id) => ({ id, mode: 'closed', natsUrl: nats.url, symbols: [symbol], count: perGen, window: WINDOW, seconds: SECONDS, seed: 42 + id })),
+    );
+    const completed = tp.results.reduce((a, r) => a + r.completed, 0);
+    const seconds = Math.max(...tp.results.map((r) => r.measuredMs)) / 1000;
+    const throughput = { commandsPerSecond: Math.round(completed / seconds), completed, seconds: round(seconds), ok: tp.results.reduce((a, r) => a + r.okReplies, 0), lost: tp.results.reduce((a, r) => a + r.lost, 0), latencyMs: tp.latencyMs };
+    log(`run ${run} throughput: ${throughput.commandsPerSecond} commands/s (${completed} in ${round(seconds)} s, ${WINDOW * GENERATORS} in flight), p50 ${tp.latencyMs?.p50} ms p99 ${tp.latencyMs?.p99} ms`);
+
+    // 2. latency at a fixed rate
+    const perGenRate = RATE / GENERATORS;
+    const lat = await runGenerators(
+      RATE_SYMBOLS.map((symbol, id) => ({ id: 100 + id, mode: 'rate', natsUrl: nats.url, symbols: [symbol], count: Math.ceil(perGenRate * (SECONDS + 1.5)), rate: perGenRate, seconds: SECONDS, warmupSeconds: 1, seed: 7 + id })),
+    );
+    const sent = lat.results.reduce((a, r) => a + r.sent, 0);
+    const latency = { targetRate: RATE, achievedSendRate: Math.round(lat.results.reduce((a, r) => a + r.completedInWindow, 0) / SECONDS), sent, lost: lat.results.reduce((a, r) => a + r.lost, 0), latencyMs: lat.latencyMs };
+    log(`run ${run} latency at ${RATE}/s: p50 ${lat.latencyMs?.p50} ms p99 ${lat.latencyMs?.p99} ms p99.9 ${lat.latencyMs?.p999} ms (replied in window ${latency.achievedSendRate}/s, lost ${latency.lost})`);
+
+    // 3. replay: crash, restart, replay everything journaled (no snapshot was taken)
+    await engine.kill();
+    engine = await EngineProcess.start(env);
+    const readyMs = await engine.waitOwner();
+    const owners = engine.ownerLogs();
+    const replayed = owners.reduce((a, o) => a + o.replayedCommands, 0);
+    const begin = Math.min(...owners.map((o) => o.time - o.ms));
+    const end = Math.max(...owners.map((o) => o.time));
+    const replay = {
+      replayedCommands: replayed,
+      wallMs: end - begin,
+      commandsPerSecond: Math.round(replayed / Math.max(1, end - begin) * 1000),
+      republishedEvents: owners.reduce((a, o) => a + o.republishedEvents, 0),
+      processReadyMs: Math.round(readyMs),
+    };
+    log(`run ${run} replay: ${replay.commandsPerSecond} commands/s (${replayed} commands in ${replay.wallMs} ms; ready ${replay.processReadyMs} ms after spawn)`);
+    return { throughput, latency, replay };
+  } finally {
+    await engine.kill();
+    await nats.dispose();
+  }
+}
+
+async function scaleRun() {
+  const nats = await NatsServer.start();
+  const symbols = Array.from({ length: BIG_SYMBOLS }, (_, i) => `S${i}-X`);
+  const env = {
+    NATS_URL: nats.url,
+    SYMBOLS: symbols.join(','),
+    INSTANCE_ID: 'bench-scale',
+    LOG_LEVEL: 'warn',
+    // Many symbols: fewer lease renewals per second; snapshots only at the graceful stop.
+    LEASE_TTL_MS: '60000',
+    SNAPSHOT_INTERVAL_COMMANDS: '1000000000',
+    SNAPSHOT_INTERVAL_MS: '1000000000',
+    RECOVERY_CONCURRENCY: '64',
+  };
+  let engine = await EngineProcess.start(env);
+  try {
+    const coldMs = await engine.waitOwner(300_000, 200);
+    log(`scale: cold start with ${BIG_SYMBOLS} symbols ready in ${Math.round(coldMs)} ms`);
+    const perSymbol = Math.ceil(BIG_ORDERS / BIG_SYMBOLS);
+    const t0 = performance.now();
+    const gens = Math.max(1, GENERATORS);
+    const share = Math.ceil(symbols.length / gens);
+    const pop = await runGenerators(
+      Array.from({ length: gens }, (_, id) => ({ id: 200 + id, mode: 'populate', natsUrl: nats.url, symbols: symbols.slice(id * share, (id + 1) * share), perSymbol, window: WINDOW })),
+    );
+    const populated = pop.results.reduce((a, r) => a + r.okReplies, 0);
+    const populateSeconds = (performance.now() - t0) / 1000;
+    const metrics = await engine.metrics();
+    const resting = Number(/engine_resting_orders (\d+)/.exec(metrics)?.[1]);
+    log(`scale: ${populated} orders placed in ${round(populateSeconds)} s (${Math.round(populated / populateSeconds)}/s); resting ${resting}; rss ${round(Number(/process_resident_memory_bytes (\d+)/.exec(metrics)?.[1]) / 2 ** 20, 0)} MiB`);
+    const code = await engine.terminate(300_000);
+    const stopMs = Math.round(engine.stopMs);
+    log(`scale: graceful stop (snapshot of every symbol) exit ${code} in ${stopMs} ms`);
+    engine = await EngineProcess.start(env);
+    const restartMs = await engine.waitOwner(300_000, 100);
+    const after = await engine.metrics();
+    const restingAfter = Number(/engine_resting_orders (\d+)/.exec(after)?.[1]);
+    log(`scale: restart ready (every symbol owner) in ${Math.round(restartMs)} ms; resting after restart ${restingAfter}`);
+    await engine.kill();
+    engine = await EngineProcess.start(env);
+    const crashRestartMs = await engine.waitOwner(300_000, 100);
+    log(`scale: restart after kill -9 (same snapshots, nothing to replay) ready in ${Math.round(crashRestartMs)} ms`);
+    return {
+      symbols: BIG_SYMBOLS,
+      ordersPlaced: populated,
+      restingBeforeStop: resting,
+      restingAfterRestart: restingAfter,
+      populateCommandsPerSecond: Math.round(populated / populateSeconds),
+      coldStartReadyMs: Math.round(coldMs),
+      gracefulStopMs: stopMs,
+      restartReadyMs: Math.round(restartMs),
+      restartAfterKillReadyMs: Math.round(crashRestartMs),
+    };
+  } finally {
+    await engine.kill();
+    await nats.dispose();
+  }
+}
+
+async function main() {
+  const started = Date.now();
+  let core = null;
+  const corePath = new URL('./core.mjs', here);
+  if (process.env.BENCH_SKIP_CORE !== '1' && existsSync(corePath)) {
+    const mod = await import(pathToFileURL(fileURLToPath(corePath)).href);
+    if (typeof mod.runCoreBench === 'function') {
+      log('matching core (bench/engine/core.mjs):');
+      core = await mod.runCoreBench(quick ? { commands: 20_000, runs: 1, write: false } : {});
+    }
+  }
+  const runs = [];
+  for (let run = 1; run <= RUNS; run++) runs.push(await oneRun(run));
+  const scale = process.env.BENCH_SKIP_BIG === '1' ? null : await scaleRun();
+  const result = {
+    benchmark: 'engine-nats',
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg().map((x) => round(x)), note: 'shared 2-core machine: nats-server, the engine and the load generators all run on it, with other jobs' },
+    params: { runs: RUNS, seconds: SECONDS, rate: RATE, generators: GENERATORS, windowPerGenerator: WINDOW, journal: 'JetStream file storage, batched, expected-last-subject-seq', bigSymbols: BIG_SYMBOLS, bigOrders: BIG_ORDERS },
+    median: {
+      throughputCommandsPerSecond: median(runs.map((r) => r.throughput.commandsPerSecond)),
+      latencyAtRateP50Ms: median(runs.map((r) => r.latency.latencyMs?.p50)),
+      latencyAtRateP99Ms: median(runs.map((r) => r.latency.latencyMs?.p99)),
+      replayCommandsPerSecond: median(runs.map((r) => r.replay.commandsPerSecond)),
+    },
+    runs,
+    scale,
+    coreSummary: core ? { applyCommandsPerSecond: core.apply?.commandsPerSecond, coreCommandsPerSecond: core.core?.commandsPerSecond } : null,
+    targets: {},
+    elapsedSeconds: Math.round((Date.now() - started) / 1000),
+  };
+  result.targets = {
+    throughputAtLeast100k: result.median.throughputCommandsPerSecond >= 100_000,
+    p99AtRateAtMost2ms: result.median.latencyAtRateP99Ms !== null && result.median.latencyAtRateP99Ms <= 2,
+    replayAtLeast1M: result.median.replayCommandsPerSecond >= 1_000_000,
+    restartAtMost10s: scale ? scale.restartReadyMs <= 10_000 : null,
+  };
+  log('median:', JSON.stringify(result.median), 'targets:', JSON.stringify(result.targets));
+  if (!quick) {
+    mkdirSync(fileURLToPath(new URL('../results/', here)), { recursive: true });
+    writeFileSync(RESULTS, JSON.stringify(result, null, 2) + '\n');
+    log(`wrote ${RESULTS}`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
