@@ -62,7 +62,9 @@ export class ClientSession implements BookListener {
     }
     if (orders) this.subscriptions.add(key('orders', ALL_SYMBOLS));
     this.ctx.metrics.subscriptions.inc(this.subscriptions.size - (book ? 1 : 0));
-    this.syncTopics();
+    // On /ws/markets the snapshot must be the first frame: if the book is resyncing right now, the
+    // trades topic is joined together with the book in startBook.
+    if (!book || book.live) this.syncTopics();
   }
 
   onMessage(message: ArrayBuffer, isBinary: boolean): void {
@@ -265,6 +267,7 @@ export class ClientSession implements BookListener {
     if (!this.books.has(symbol)) return;
     if (!this.send(snapshotFrame)) return;
     this.ws.subscribe(topic);
+    if (this.endpoint === 'markets') this.syncTopics();
   }
 
   private dropBook(symbol: string): void {
