@@ -38,7 +38,8 @@ type Side = 'bids' | 'asks';
 
 export class LocalOrderBook extends TypedEmitter<LocalOrderBookEvents> {
   private readonly levels: Record<Side, Map<string, string>> = { bids: new Map(), asks: new Map() };
-  private readonly sorted: Record<Side, PriceLevel[] | undefined> = { bids: undefined, asks: undefined };
+  /** Prices of each side, best first, kept sorted on every change (binary search), so reads cost O(depth). */
+  private readonly prices: Record<Side, string[]> = { bids: [], asks: [] };
   private lastSeq = 0;
   private state: BookStatus = 'awaiting-snapshot';
   private updatedAt = 0;
@@ -66,11 +67,12 @@ export class LocalOrderBook extends TypedEmitter<LocalOrderBookEvents> {
     if (!Number.isSafeInteger(snapshot.seq) || snapshot.seq < 0) throw protocolError('snapshot seq is not a non-negative integer', snapshot);
     const bids = readLevels(snapshot.bids, 'bids', snapshot);
     const asks = readLevels(snapshot.asks, 'asks', snapshot);
-    this.levels.bids.clear();
-    this.levels.asks.clear();
-    for (const [price, quantity] of bids) if (!isZeroDecimal(quantity)) this.levels.bids.set(price, quantity);
-    for (const [price, quantity] of asks) if (!isZeroDecimal(quantity)) this.levels.asks.set(price, quantity);
-    this.sorted.bids = this.sorted.asks = undefined;
+    for (const [side, levels] of [['bids', bids], ['asks', asks]] as const) {
+      const map = this.levels[side];
+      map.clear();
+      for (const [price, quantity] of levels) if (!isZeroDecimal(quantity)) map.set(price, quantity);
+      this.prices[side] = [...map.keys()].sort(side === 'bids' ? (a, b) => compareDecimal(b, a) : compareDecimal);
+    }
     this.lastSeq = snapshot.seq;
     this.updatedAt = snapshot.ts ?? 0;
     this.state = 'synced';
@@ -109,22 +111,22 @@ export class LocalOrderBook extends TypedEmitter<LocalOrderBookEvents> {
 
   /** Highest bid, or undefined when there is none. */
   bestBid(): PriceLevel | undefined {
-    return this.sortedSide('bids')[0];
+    return this.top('bids', 1)[0];
   }
 
   /** Lowest ask, or undefined when there is none. */
   bestAsk(): PriceLevel | undefined {
-    return this.sortedSide('asks')[0];
+    return this.top('asks', 1)[0];
   }
 
   /** Bids best (highest) first, at most `depth` levels. */
   bids(depth?: number): PriceLevel[] {
-    return limit(this.sortedSide('bids'), depth);
+    return this.top('bids', depth);
   }
 
   /** Asks best (lowest) first, at most `depth` levels. */
   asks(depth?: number): PriceLevel[] {
-    return limit(this.sortedSide('asks'), depth);
+    return this.top('asks', depth);
   }
 
   /** Quantity resting at exactly this price string, or undefined. */
@@ -138,29 +140,44 @@ export class LocalOrderBook extends TypedEmitter<LocalOrderBookEvents> {
   }
 
   private applyLevels(side: Side, levels: PriceLevel[]): void {
-    if (levels.length === 0) return;
     const map = this.levels[side];
+    const prices = this.prices[side];
     for (const [price, quantity] of levels) {
-      if (isZeroDecimal(quantity)) map.delete(price);
-      else map.set(price, quantity);
+      if (isZeroDecimal(quantity)) {
+        if (map.delete(price)) {
+          const at = this.position(side, price);
+          // Equal values written differently ("1.5" vs "1.50") never come from one engine, but must not remove the wrong key.
+          prices.splice(prices[at] === price ? at : prices.indexOf(price), 1);
+        }
+      } else {
+        if (!map.has(price)) prices.splice(this.position(side, price), 0, price);
+        map.set(price, quantity);
+      }
     }
-    this.sorted[side] = undefined;
   }
 
-  private sortedSide(side: Side): PriceLevel[] {
-    let cached = this.sorted[side];
-    if (!cached) {
-      cached = [...this.levels[side].entries()].map(([p, q]) => [p, q] as PriceLevel);
-      cached.sort(side === 'bids' ? (a, b) => compareDecimal(b[0], a[0]) : (a, b) => compareDecimal(a[0], b[0]));
-      this.sorted[side] = cached;
+  /** Index of `price` in the side's best-first order (where it is, or where it belongs). */
+  private position(side: Side, price: string): number {
+    const prices = this.prices[side];
+    const direction = side === 'bids' ? -1 : 1;
+    let low = 0;
+    let high = prices.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (direction * compareDecimal(prices[mid], price) < 0) low = mid + 1;
+      else high = mid;
     }
-    return cached;
+    return low;
   }
-}
 
-function limit(levels: PriceLevel[], depth?: number): PriceLevel[] {
-  const copy = depth === undefined ? levels.slice() : levels.slice(0, Math.max(0, depth));
-  return copy.map(([p, q]) => [p, q]);
+  private top(side: Side, depth?: number): PriceLevel[] {
+    const prices = this.prices[side];
+    const count = depth === undefined ? prices.length : Math.min(prices.length, Math.max(0, depth));
+    const map = this.levels[side];
+    const result: PriceLevel[] = new Array(count);
+    for (let i = 0; i < count; i++) result[i] = [prices[i], map.get(prices[i])!];
+    return result;
+  }
 }
 
 function readLevels(value: unknown, side: Side, frame: unknown): PriceLevel[] {
