@@ -126,6 +126,7 @@ export class EngineRuntime {
   }
 
   private async acquirePass(): Promise<void> {
+    if (!this.journalOk) await this.recheckJournal();
     const standbys = [...this.slots.values()].filter((slot) => slot.role === 'standby' && !slot.acquiring);
     await forEachLimit(standbys, this.config.recoveryConcurrency, (slot) => this.tryOwn(slot.spec.symbol));
   }
@@ -196,8 +197,22 @@ export class EngineRuntime {
     }
   }
 
+  /** After an append failure: is the journal stream there and answering again? */
+  private async recheckJournal(): Promise<void> {
+    const infra = this.infra;
+    if (!infra || !infra.conn.connected) return;
+    try {
+      await ensureJournalStream(infra.conn.nc, { maxAgeSeconds: this.config.journalStreamMaxAgeSeconds, replicas: this.config.journalReplicas });
+      this.journalOk = true;
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'journal still unusable');
+    }
+  }
+
   private onSequencerFailure(symbol: string, err: unknown): void {
     const fenced = err instanceof JournalFencedError;
+    // Fenced is a normal handover; any other append failure means the journal is not usable now.
+    if (!fenced) this.journalOk = false;
     this.metrics.journalFailures.inc({ reason: fenced ? 'fenced' : 'append_failed' });
     this.log.error({ symbol, err: (err as Error).message, fenced }, 'journal append failed; stepping down for this symbol');
     // Fenced: the lease is someone else's. Otherwise give it up so the journal decides who is next.
