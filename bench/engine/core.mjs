@@ -69,9 +69,9 @@ export function generateCommands(count, seed = 42) {
     if (r < 0.06) {
       // Crossing IOC: takes from the best levels.
       const buy = random() < 0.5;
-      command = { type: 'place', userId: user, clientOrderId: `c${i}`, side: buy ? 'buy' : 'sell', orderType: 'limit', price: ticks(buy ? MID + BAND : MID - BAND), quantity: lots(1 + int(100)), timeInForce: 'IOC', stp: 'none' };
+      command = { type: 'place', userId: user, clientOrderId: `c${i}`, side: buy ? 'buy' : 'sell', orderType: 'limit', price: ticks(buy ? MID + BAND : MID - BAND), quantity: lots(1 + int(60)), timeInForce: 'IOC', stp: 'none' };
       ioc++;
-    } else if (live.length === 0 || r < (live.length < TARGET_RESTING ? 0.56 : 0.5)) {
+    } else if (live.length === 0 || r < (engine.stats.restingOrders < TARGET_RESTING ? 0.6 : 0.5)) {
       const buy = random() < 0.5;
       const p = buy ? MID - 1 - int(BAND) : MID + 1 + int(BAND);
       command = { type: 'place', userId: user, clientOrderId: `c${i}`, side: buy ? 'buy' : 'sell', orderType: 'limit', price: ticks(p), quantity: lots(1 + int(100)), stp: 'none' };

@@ -8,4 +8,4 @@ export { OrderBook } from './book/order-book.js';
 export { createSymbolEngine } from './engine/create-symbol-engine.js';
 export { MatchingSymbolEngine, type SymbolEngineOptions } from './engine/symbol-engine.js';
 export { DEFAULT_IDEMPOTENCY_WINDOW } from './engine/idempotency-index.js';
-export { InvalidSymbolStateError, ORDER_FIELDS, type OrderTuple, type SymbolStateV1 } from './engine/state-codec.js';
+export { InvalidSymbolStateError, ORDER_FIELDS, type OrderColumns, type SymbolStateV1 } from './engine/state-codec.js';

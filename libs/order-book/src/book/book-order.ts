@@ -13,11 +13,10 @@ export class BookOrder {
   /** Lots filled so far. */
   filled = 0;
 
-  // --- Wire-level fields, set by the engine (the core only reads `owner` for self-trade prevention).
+  // --- Set by the engine (the core only reads `owner`, for self-trade prevention). The wire texts
+  // (order id, price, quantity) are derived when needed rather than stored: a million resting
+  // orders are then a million fewer strings to restore and to trace in every GC.
   clientOrderId = '';
-  orderId = '';
-  priceText: string | undefined = undefined;
-  quantityText = '';
 
   // --- The original reply of the place command, kept compactly so a retry can rebuild its bytes.
   placeSeq = 0;

@@ -29,11 +29,20 @@ export function shownRemaining(order: BookOrder, filled: number, status: StatusC
   return status <= STATUS_PARTIALLY_FILLED ? order.quantity - filled : 0;
 }
 
+/** The texts of an order that the book keeps as integers. */
+export interface OrderTexts {
+  readonly orderId: string;
+  /** Undefined for market orders. */
+  readonly price: string | undefined;
+  readonly quantity: string;
+}
+
 export function orderUpdate(
   symbol: string,
   seq: number,
   ts: number,
   order: BookOrder,
+  texts: OrderTexts,
   filledText: string,
   remainingText: string,
   status: StatusCode,
@@ -45,19 +54,19 @@ export function orderUpdate(
   const timeInForce = TIF_TEXT[order.tif];
   // Market orders carry no price; two literals keep field order fixed and objects in fast mode.
   const update: OrderUpdate =
-    order.priceText === undefined
+    texts.price === undefined
       ? {
           type: 'OrderUpdate',
           symbol,
           seq,
           ts,
           userId: order.owner,
-          orderId: order.orderId,
+          orderId: texts.orderId,
           clientOrderId: order.clientOrderId,
           side,
           orderType,
           timeInForce,
-          quantity: order.quantityText,
+          quantity: texts.quantity,
           filledQuantity: filledText,
           remainingQuantity: remainingText,
           status: STATUS_TEXT[status],
@@ -68,13 +77,13 @@ export function orderUpdate(
           seq,
           ts,
           userId: order.owner,
-          orderId: order.orderId,
+          orderId: texts.orderId,
           clientOrderId: order.clientOrderId,
           side,
           orderType,
           timeInForce,
-          price: order.priceText,
-          quantity: order.quantityText,
+          price: texts.price,
+          quantity: texts.quantity,
           filledQuantity: filledText,
           remainingQuantity: remainingText,
           status: STATUS_TEXT[status],
@@ -91,11 +100,11 @@ export function orderUpdate(
  * decimal strings are pattern-checked before they reach the engine, and the rest are constants.
  * Tests compare both forms.
  */
-export function orderStaticJson(order: BookOrder): string {
+export function orderStaticJson(order: BookOrder, texts: OrderTexts): string {
   const side = order.side === SELL ? 'sell' : 'buy';
   const orderType = order.isMarket ? 'market' : 'limit';
-  const price = order.priceText === undefined ? '' : `"price":"${order.priceText}",`;
-  return `"userId":"${order.owner}","orderId":"${order.orderId}","clientOrderId":"${order.clientOrderId}","side":"${side}","orderType":"${orderType}","timeInForce":"${TIF_TEXT[order.tif]}",${price}"quantity":"${order.quantityText}"`;
+  const price = texts.price === undefined ? '' : `"price":"${texts.price}",`;
+  return `"userId":"${order.owner}","orderId":"${texts.orderId}","clientOrderId":"${order.clientOrderId}","side":"${side}","orderType":"${orderType}","timeInForce":"${TIF_TEXT[order.tif]}",${price}"quantity":"${texts.quantity}"`;
 }
 
 export function encodeOrderUpdate(

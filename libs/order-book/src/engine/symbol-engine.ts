@@ -39,7 +39,7 @@ import { OrderBook } from '../book/order-book.js';
 import type { PriceLevel } from '../book/price-level.js';
 import type { CommandResult, EncodedEvent, SymbolEngine, SymbolEngineState, SymbolEngineStats } from '../symbol-engine-types.js';
 import { DEFAULT_IDEMPOTENCY_WINDOW, IdempotencyIndex, idempotencyKey } from './idempotency-index.js';
-import { encodeOrderBookUpdate, encodeOrderUpdate, encodeTradeExecuted, orderStaticJson, orderUpdate, shownRemaining, type FillView } from './order-events.js';
+import { encodeOrderBookUpdate, encodeOrderUpdate, encodeTradeExecuted, orderStaticJson, orderUpdate, shownRemaining, type FillView, type OrderTexts } from './order-events.js';
 import { checkPlaceRules, type ParsedPlace } from './place-rules.js';
 import { encodeState } from './state-codec.js';
 
@@ -58,6 +58,8 @@ export interface UserStream {
 }
 
 const NO_EVENTS: readonly EncodedEvent[] = Object.freeze([]);
+/** Bound of each text cache (prices, quantities); cleared when full, so memory stays bounded. */
+const TEXT_CACHE_SIZE = 4096;
 
 /**
  * One symbol's deterministic engine: symbol rules, idempotency, matching (OrderBook), events with
@@ -81,6 +83,8 @@ export class MatchingSymbolEngine implements SymbolEngine {
   private readonly bookSubject: string;
   private readonly orderIdPrefix: string;
   private readonly maxLotsTotal: number;
+  private readonly priceTexts = new Map<number, string>();
+  private readonly quantityTexts = new Map<number, string>();
   /** Quantity text of each fill of the current command, reused across commands. */
   private readonly fillTexts: string[] = [];
 
@@ -103,8 +107,8 @@ export class MatchingSymbolEngine implements SymbolEngine {
 
   apply(command: TradingCommand, ts: number): CommandResult {
     try {
-      if (typeof ts !== 'number' || !Number.isFinite(ts)) {
-        return refuse(CommandErrorCode.VALIDATION_FAILED, 'command failed validation', { ts: 'ts must be a finite epoch-milliseconds number' });
+      if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0) {
+        return refuse(CommandErrorCode.VALIDATION_FAILED, 'command failed validation', { ts: 'ts must be a non-negative integer of epoch milliseconds' });
       }
       let checked: TradingCommand = command;
       if (!fastAcceptCommand(command)) {
@@ -176,15 +180,12 @@ export class MatchingSymbolEngine implements SymbolEngine {
     // --- Accepted: from here on state changes and events are produced.
     this.lastOrderId = order.id;
     this.lastTs = ts;
-    order.orderId = this.orderIdPrefix + order.id;
     order.clientOrderId = clientOrderId;
-    order.priceText = p.isMarket ? undefined : this.formatPrice(p.price);
-    order.quantityText = this.formatQuantity(p.quantity);
 
     const events: EncodedEvent[] = [];
     const log = this.book.log;
     const takerStream = this.userStream(userId);
-    const takerJson = orderStaticJson(order);
+    const takerJson = this.staticJson(order);
     const fillTexts = this.fillTexts;
     let lastJson = '';
     let takerFilled = 0;
@@ -203,9 +204,9 @@ export class MatchingSymbolEngine implements SymbolEngine {
         const tradeId = String(++this.lastTradeId);
         const quantityText = this.formatQuantity(quantity);
         fillTexts[i] = quantityText;
-        const priceText = maker.priceText as string;
+        const priceText = this.formatPrice(log.prices[i]);
         const makerStatus: StatusCode = maker.filled === maker.quantity ? STATUS_FILLED : STATUS_PARTIALLY_FILLED;
-        this.pushOrder(events, this.userStream(maker.owner), orderStaticJson(maker), ts, maker, maker.filled, makerStatus, REASON_NONE, {
+        this.pushOrder(events, this.userStream(maker.owner), this.staticJson(maker), ts, maker, maker.filled, makerStatus, REASON_NONE, {
           tradeId,
           price: priceText,
           quantity: quantityText,
@@ -221,7 +222,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
         lastJson = this.pushOrder(events, takerStream, takerJson, ts, order, takerFilled, takerStatus, REASON_NONE, lastFill);
         takerSeq = takerStream.seq;
       } else {
-        this.pushOrder(events, this.userStream(maker.owner), orderStaticJson(maker), ts, maker, maker.filled, STATUS_EXPIRED, REASON_SELF_TRADE_PREVENTION, undefined);
+        this.pushOrder(events, this.userStream(maker.owner), this.staticJson(maker), ts, maker, maker.filled, STATUS_EXPIRED, REASON_SELF_TRADE_PREVENTION, undefined);
         this.idempotency.addDone(idempotencyKey(maker.owner, maker.clientOrderId), maker);
       }
     }
@@ -261,7 +262,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
     let tradeSeq = tradesBefore;
     for (let i = 0; i < log.length; i++) {
       if (log.kinds[i] !== STEP_FILL) continue;
-      const payload = encodeTradeExecuted(this.symbol, ++tradeSeq, ts, log.makers[i].priceText as string, fillTexts[i], order.side);
+      const payload = encodeTradeExecuted(this.symbol, ++tradeSeq, ts, this.formatPrice(log.prices[i]), fillTexts[i], order.side);
       events.push({ subject: this.tradeSubject, payload });
     }
     this.pushBookUpdate(events, ts);
@@ -279,7 +280,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
     this.idempotency.addDone(idempotencyKey(order.owner, order.clientOrderId), order);
     const events: EncodedEvent[] = [];
     const stream = this.userStream(order.owner);
-    const json = this.pushOrder(events, stream, orderStaticJson(order), ts, order, order.filled, STATUS_CANCELED, REASON_USER_CANCELED, undefined);
+    const json = this.pushOrder(events, stream, this.staticJson(order), ts, order, order.filled, STATUS_CANCELED, REASON_USER_CANCELED, undefined);
     this.pushBookUpdate(events, ts);
     return accepted(this.replyOrder(order, stream.seq, ts, order.filled, STATUS_CANCELED, REASON_USER_CANCELED, undefined), json, events);
   }
@@ -288,9 +289,11 @@ export class MatchingSymbolEngine implements SymbolEngine {
     const { userId, orderId, clientOrderId } = command;
     if (typeof orderId === 'string') {
       if (!orderId.startsWith(this.orderIdPrefix)) return undefined;
-      const n = Number(orderId.slice(this.orderIdPrefix.length));
-      const order = Number.isSafeInteger(n) ? this.book.orders.get(n) : undefined;
-      if (order === undefined || order.owner !== userId || order.orderId !== orderId) return undefined;
+      const digits = orderId.slice(this.orderIdPrefix.length);
+      const n = Number(digits);
+      // Only the canonical spelling names the order ("BTC-USD-7", not "BTC-USD-007").
+      const order = Number.isSafeInteger(n) && String(n) === digits ? this.book.orders.get(n) : undefined;
+      if (order === undefined || order.owner !== userId) return undefined;
       if (clientOrderId !== undefined && order.clientOrderId !== clientOrderId) return undefined;
       return order;
     }
@@ -321,6 +324,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
       seq,
       ts,
       order,
+      this.textsOf(order),
       this.formatQuantity(filled),
       this.formatQuantity(shownRemaining(order, filled, status)),
       status,
@@ -370,12 +374,37 @@ export class MatchingSymbolEngine implements SymbolEngine {
     events.push({ subject: this.bookSubject, payload: encodeOrderBookUpdate(this.symbol, ++this.bookSeq, ts, bids, asks) });
   }
 
+  /** Price text, cached: the same few hundred price levels are printed over and over. */
   formatPrice(ticks: number): string {
-    return ticksToPrice(this.spec, ticks);
+    let text = this.priceTexts.get(ticks);
+    if (text === undefined) {
+      if (this.priceTexts.size >= TEXT_CACHE_SIZE) this.priceTexts.clear();
+      text = ticksToPrice(this.spec, ticks);
+      this.priceTexts.set(ticks, text);
+    }
+    return text;
   }
 
   formatQuantity(lots: number): string {
-    return lotsToQuantity(this.spec, lots);
+    let text = this.quantityTexts.get(lots);
+    if (text === undefined) {
+      if (this.quantityTexts.size >= TEXT_CACHE_SIZE) this.quantityTexts.clear();
+      text = lotsToQuantity(this.spec, lots);
+      this.quantityTexts.set(lots, text);
+    }
+    return text;
+  }
+
+  private textsOf(order: BookOrder): OrderTexts {
+    return {
+      orderId: this.orderIdPrefix + order.id,
+      price: order.isMarket ? undefined : this.formatPrice(order.price),
+      quantity: this.formatQuantity(order.quantity),
+    };
+  }
+
+  private staticJson(order: BookOrder): string {
+    return orderStaticJson(order, this.textsOf(order));
   }
 
   userStream(userId: string): UserStream {
