@@ -32,6 +32,8 @@ export class FakeGateway {
   answerPings = true;
   /** Symbols refused with UNKNOWN_SYMBOL. */
   readonly unknownSymbols = new Set<string>();
+  /** Answer subscribes (false simulates a gateway that never acknowledges). */
+  answerSubscribes = true;
   /** When set, subscribes carrying fromSeq/fromSeqs get this error code. */
   resumeError?: string;
 
@@ -121,6 +123,7 @@ export class FakeGateway {
         return conn.send({ type: 'authenticated', userId, id });
       }
       case 'subscribe': {
+        if (!this.answerSubscribes) return;
         if (this.unknownSymbols.has(op.symbol)) return conn.send({ type: 'error', code: 'UNKNOWN_SYMBOL', message: `unknown symbol ${op.symbol}`, id });
         if (op.channel === 'orders' && !conn.userId) return conn.send({ type: 'error', code: 'UNAUTHORIZED', message: 'auth first', id });
         if (this.resumeError && (op.fromSeq !== undefined || op.fromSeqs !== undefined)) {

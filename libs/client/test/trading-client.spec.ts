@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import { waitFor } from '@trading/testing';
 import {
@@ -7,6 +8,7 @@ import {
   InvalidArgumentError,
   InvalidOptionError,
   ProtocolError,
+  RequestTimeoutError,
   TokenProviderError,
   TradingClient,
   WebSocketUnavailableError,
@@ -313,6 +315,37 @@ describe('TradingClient failover', () => {
     await waitFor(() => opsOf(b, 'ping').length >= 4);
     expect(c.url).toBe(b.url);
     expect(closes).toHaveLength(1);
+  });
+
+  it('gives up an attempt that does not open within connectTimeoutMs and tries the next replica', async () => {
+    // Accepts TCP but never answers the upgrade: the WebSocket stays CONNECTING.
+    const sockets: Socket[] = [];
+    const blackhole = createServer((s) => sockets.push(s));
+    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+    cleanups.push(async () => {
+      sockets.forEach((s) => s.destroy());
+      await new Promise((resolve) => blackhole.close(resolve));
+    });
+    const b = await gateway();
+    const stuck = `ws://127.0.0.1:${(blackhole.address() as AddressInfo).port}/ws`;
+    const c = client([stuck, b.url], { connectTimeoutMs: 150 });
+    const closes: { url: string; code: number }[] = [];
+    c.on('close', (e) => closes.push(e));
+    await c.connect();
+    expect(c.url).toBe(b.url);
+    expect(closes).toMatchObject([{ url: stuck, code: 4001, reason: 'connect timeout' }]);
+  });
+
+  it('reports an unacknowledged subscribe as REQUEST_TIMEOUT on the handle', async () => {
+    const gw = await gateway();
+    gw.answerSubscribes = false;
+    const c = client([gw.url], { requestTimeoutMs: 100 });
+    await c.connect();
+    const sub = c.subscribeTrades('BTC-USD');
+    const errors: unknown[] = [];
+    sub.on('error', (e) => errors.push(e));
+    await expect(sub.ready).rejects.toBeInstanceOf(RequestTimeoutError);
+    expect(errors).toMatchObject([{ code: 'REQUEST_TIMEOUT', op: 'subscribe', timeoutMs: 100 }]);
   });
 
   it('resumes from the last seq after a reconnect when resume is on, and reports RESUME_UNAVAILABLE as a gap', async () => {
