@@ -93,6 +93,7 @@ describe('dev stack', () => {
       DEV_DATA_DIR: dataDir,
       SIMULATOR_RATE: '50',
       LOG_LEVEL: 'warn',
+      DEV_STOP_TIMEOUT_MS: '5000',
     });
     cleanups.push(async () => {
       if (stack.child.exitCode === null) {
@@ -130,6 +131,14 @@ describe('dev stack', () => {
     }
     const update = await orders.waitForMessage((m) => m.type === 'OrderUpdate', 15_000);
     expect(update.userId).toBe('sim-1');
+
+    // A process that dies is named, with how it ended; services that lose NATS are reported unhealthy.
+    const pidOf = (name: string) => pids.find((p) => p.name === name)!.pid;
+    process.kill(pidOf('simulator'), 'SIGKILL');
+    await waitFor(() => stack.output().includes('EXITED: simulator (killed by SIGKILL)'), { description: 'the simulator exit report' });
+    process.kill(pidOf('nats'), 'SIGKILL');
+    await waitFor(() => stack.output().includes('EXITED: nats (killed by SIGKILL)'), { description: 'the nats exit report' });
+    await waitFor(() => /UNHEALTHY: gateway-1 \(\/readyz on port \d+: HTTP 503/.test(stack.output()), { timeoutMs: 15_000, description: 'gateway-1 reported unhealthy' });
 
     stack.child.kill('SIGTERM');
     expect(await stack.exited).toBe(0);

@@ -67,6 +67,7 @@ async function main() {
     for (const key of [...groups.keys()].sort((a, b) => a - b)) {
       await Promise.all(
         groups.get(key).map(async (s) => {
+          if (!s.running) return say(`${s.name} had already exited (${describeExit(s.exitInfo)})`);
           const info = await s.stop(config.stopTimeoutMs);
           const clean = !info?.forced && (info?.code === 0 || (s.spec.cleanExitCodes ?? []).includes(info?.code));
           say(`${s.name} stopped ${clean ? 'cleanly' : `(${info?.forced ? 'did not stop in time: SIGKILL' : describeExit(info)})`}`);
