@@ -4,7 +4,7 @@ import { createLogger, type Logger } from './logging/logger.js';
 import { GatewayMetrics } from './admin/gateway-metrics.js';
 import { AdminServer, type Readiness } from './admin/admin-server.js';
 import { TokenVerifier } from './auth/token-verifier.js';
-import { NatsLink } from './nats/nats-link.js';
+import { NatsLink, redactUrls } from './nats/nats-link.js';
 import { TopicPublisher } from './subscriptions/topic-publisher.js';
 import { SubjectInterest } from './subscriptions/subject-interest.js';
 import { BookRegistry } from './books/book-registry.js';
@@ -83,7 +83,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   });
   const port = uWS.us_socket_local_port(listenSocket as never);
   guard.start(config.sendBufferSweepMs);
-  log.info({ port, adminPort: admin.port, nats: config.natsServers }, 'gateway listening');
+  log.info({ port, adminPort: admin.port, nats: redactUrls(config.natsServers) }, 'gateway listening');
 
   let stopping: Promise<void> | undefined;
   const stop = (drainMs = config.drainMs): Promise<void> => {

@@ -42,7 +42,7 @@ export interface EnvVarSpec {
 
 /** Every variable the gateway reads. The deployment manifests are cross-checked against this list: keep names stable. */
 export const GATEWAY_ENV_VARS: readonly EnvVarSpec[] = [
-  { name: 'NATS_URL', default: 'nats://127.0.0.1:4222', description: 'Comma-separated NATS server URLs.' },
+  { name: 'NATS_URL', default: 'nats://127.0.0.1:4222', description: 'Comma-separated NATS server URLs; nats://user:password@host:port credentials are used for the connection and never logged.' },
   { name: 'HOST', default: '0.0.0.0', description: 'Interface the WebSocket/HTTP listener binds to.' },
   { name: 'PORT', default: '8080', description: 'WebSocket and order-entry HTTP port (0 = any free port).' },
   { name: 'ADMIN_PORT', default: '9090', description: 'Port of /healthz, /readyz and /metrics (0 = any free port).' },

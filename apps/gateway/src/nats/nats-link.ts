@@ -29,9 +29,12 @@ export class NatsLink {
     private readonly log: Logger,
   ) {}
 
-  static async open(servers: string[], name: string, log: Logger, events: NatsLinkEvents): Promise<NatsLink> {
+  static async open(urls: string[], name: string, log: Logger, events: NatsLinkEvents): Promise<NatsLink> {
+    const { servers, user, pass } = splitCredentials(urls);
     const nc = await connect({
       servers,
+      user,
+      pass,
       name,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
@@ -100,3 +103,26 @@ export function classifyRequestError(err: unknown): RequestOutcome {
 }
 
 export type { Subscription as NatsSubscription };
+
+/**
+ * `nats://user:password@host:port` in NATS_URL: the nats.js client does not read credentials from
+ * URLs, so they are taken out here (first URL that has them wins) and passed as options.
+ */
+export function splitCredentials(urls: string[]): { servers: string[]; user?: string; pass?: string } {
+  let user: string | undefined;
+  let pass: string | undefined;
+  const servers = urls.map((url) => {
+    const match = /^([a-z]+:\/\/)([^@/]+)@(.+)$/.exec(url);
+    if (!match) return url;
+    const [u, ...rest] = match[2].split(':');
+    user ??= decodeURIComponent(u);
+    pass ??= decodeURIComponent(rest.join(':'));
+    return match[1] + match[3];
+  });
+  return { servers, user, pass };
+}
+
+/** NATS URLs safe to log: credentials replaced by `***`. */
+export function redactUrls(urls: string[]): string[] {
+  return urls.map((url) => url.replace(/^([a-z]+:\/\/)[^@/]+@/, '$1***@'));
+}
