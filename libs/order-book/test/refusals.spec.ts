@@ -87,6 +87,14 @@ describe('refusals create nothing, publish nothing and change no state', () => {
     expect(events.filter((e) => e.event.reason === 'SELF_TRADE_PREVENTION').map((e) => e.event.clientOrderId)).toEqual(['ask']);
   });
 
+  it('symbol rules refuse unknown enum values even when handed an unvalidated command', async () => {
+    const { checkPlaceRules } = await import('../src/engine/place-rules.js');
+    const command = { ...limit('t', 'c', 'buy', '99', '1'), timeInForce: 'constructor', stp: '__proto__', side: 'toString', orderType: 'limit' };
+    const result = checkPlaceRules(SPEC, command as never);
+    expect(result.ok).toBe(false);
+    expect(Object.keys((result as { details: Record<string, string> }).details).sort()).toEqual(['side', 'stp', 'timeInForce']);
+  });
+
   it('details name each bad field with a clear message', () => {
     const s = seeded();
     const { reply } = s.run(limit('t', 'c', 'buy', '99.03', '0.005'));

@@ -28,13 +28,14 @@ export interface ParsedPlace {
 
 export type PlaceRulesResult = { ok: true; value: ParsedPlace } | { ok: false; details: Record<string, string> };
 
-const TIF_CODES: Readonly<Record<string, TifCode>> = { GTC: TIF_GTC, IOC: TIF_IOC, FOK: TIF_FOK };
-const STP_CODES: Readonly<Record<string, StpCode>> = {
+// Prototype-free lookups: "constructor" or "__proto__" must not look like a known value.
+const TIF_CODES: Readonly<Record<string, TifCode>> = Object.assign(Object.create(null), { GTC: TIF_GTC, IOC: TIF_IOC, FOK: TIF_FOK });
+const STP_CODES: Readonly<Record<string, StpCode>> = Object.assign(Object.create(null), {
   none: STP_NONE,
   expire_taker: STP_EXPIRE_TAKER,
   expire_maker: STP_EXPIRE_MAKER,
   expire_both: STP_EXPIRE_BOTH,
-};
+});
 
 /**
  * Symbol rules of a place command (tick, lot, minimum quantity, order-type combinations). Every bad
