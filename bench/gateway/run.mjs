@@ -118,13 +118,13 @@ async function runTarget(ctx, name) {
       const d = result.delivery;
       log(
         `  delivery: ${d.delivered}/${d.expected} offered ${Math.round(d.offeredDeliveriesPerSecond)}/s, achieved ${Math.round(d.deliveriesPerSecond)}/s, CPU ${round(d.serverCpuUsPerDelivery, 3)} us/delivery ` +
-          `(stat ${round(d.statCpuUsPerDelivery, 3)}), latency p50 ${d.latencyUs.p50} us p99 ${d.latencyUs.p99} us`,
+          `(user ${round(d.userCpuUsPerDelivery, 2)} sys ${round(d.systemCpuUsPerDelivery, 2)}; clients ${round(d.clientCpuUsPerDelivery, 2)}), latency p50 ${d.latencyUs.p50} us p99 ${d.latencyUs.p99} us`,
       );
     }
     result.connectionRate = await phase('connection rate', () => measureConnectionRate(ctx, target));
     if (!result.connectionRate.error) {
       const c = result.connectionRate;
-      log(`  auth connections: ${c.opened}/${c.attempted} in ${round(c.seconds, 3)} s = ${Math.round(c.perSecond)}/s, server CPU ${round(c.serverCpuUsPerConnection, 1)} us each`);
+      log(`  auth connections: ${c.opened}/${c.attempted} in ${round(c.seconds, 3)} s = ${Math.round(c.perSecond)}/s, server CPU ${round(c.serverCpuUsPerConnection, 1)} us each (user ${round(c.userCpuUsPerConnection, 1)} sys ${round(c.systemCpuUsPerConnection, 1)}; clients ${round(c.clientCpuUsPerConnection, 1)})`);
     }
     result.serverRunning = target.service.running;
     if (!target.service.running) result.serverLogTail = target.logs.slice(-3000);
@@ -143,6 +143,9 @@ function summarize(runs, targets) {
     summary[name] = {
       cpuUsPerDelivery: median(pick(name, (r) => okDelivery(r)?.serverCpuUsPerDelivery)),
       statCpuUsPerDelivery: median(pick(name, (r) => okDelivery(r)?.statCpuUsPerDelivery)),
+      userCpuUsPerDelivery: median(pick(name, (r) => okDelivery(r)?.userCpuUsPerDelivery)),
+      systemCpuUsPerDelivery: median(pick(name, (r) => okDelivery(r)?.systemCpuUsPerDelivery)),
+      clientCpuUsPerDelivery: median(pick(name, (r) => okDelivery(r)?.clientCpuUsPerDelivery)),
       bytesPerIdleConnection: median(pick(name, (r) => (r.idleRss?.error ? undefined : r.idleRss?.bytesPerConnection))),
       deliveriesPerSecond: median(pick(name, (r) => okDelivery(r)?.deliveriesPerSecond)),
       p50LatencyMs: median(pick(name, (r) => okDelivery(r)?.latencyUs.p50 / 1000)),
@@ -150,6 +153,7 @@ function summarize(runs, targets) {
       lostDeliveries: pick(name, (r) => okDelivery(r)?.lost).reduce((a, b) => a + b, 0),
       authConnectionsPerSecond: median(pick(name, (r) => (r.connectionRate?.error ? undefined : r.connectionRate?.perSecond))),
       serverCpuUsPerAuthConnection: median(pick(name, (r) => (r.connectionRate?.error ? undefined : r.connectionRate?.serverCpuUsPerConnection))),
+      clientCpuUsPerAuthConnection: median(pick(name, (r) => (r.connectionRate?.error ? undefined : r.connectionRate?.clientCpuUsPerConnection))),
       runsWithErrors: runs.filter((r) => r[name] && ['warmUp', 'idleRss', 'delivery', 'connectionRate'].some((k) => r[name][k]?.error)).length,
     };
   }
@@ -174,18 +178,21 @@ function summarize(runs, targets) {
 function printTable({ summary, ratios }) {
   const rows = [
     ['server CPU per delivered message (us)', 'cpuUsPerDelivery', (v) => round(v, 3)],
+    ['  of which user / system (us, /proc stat)', 'userCpuUsPerDelivery', (v, s) => `${round(v, 2)} / ${round(s.systemCpuUsPerDelivery, 2)}`],
+    ['load clients CPU per delivered message (us)', 'clientCpuUsPerDelivery', (v) => round(v, 2)],
     ['RSS per idle connection (KB)', 'bytesPerIdleConnection', (v) => round(v / 1024, 2)],
     ['achieved deliveries/s (offered: subscribers x rate)', 'deliveriesPerSecond', (v) => Math.round(v)],
     ['NATS-to-client latency p50 (ms)', 'p50LatencyMs', (v) => round(v, 3)],
     ['NATS-to-client latency p99 (ms)', 'p99LatencyMs', (v) => round(v, 3)],
     ['new authenticated connections/s', 'authConnectionsPerSecond', (v) => Math.round(v)],
     ['server CPU per authenticated connection (us)', 'serverCpuUsPerAuthConnection', (v) => round(v, 1)],
+    ['load clients CPU per authenticated connection (us)', 'clientCpuUsPerAuthConnection', (v) => round(v, 1)],
   ];
   const lines = ['| metric (median) | gateway | baseline (ws) | gateway / baseline |', '|---|---|---|---|'];
   for (const [label, key, fmt] of rows) {
     const g = summary.gateway?.[key];
     const b = summary.baseline?.[key];
-    lines.push(`| ${label} | ${g === undefined ? 'n/a' : fmt(g)} | ${b === undefined ? 'n/a' : fmt(b)} | ${ratios[key] ?? 'n/a'} |`);
+    lines.push(`| ${label} | ${g === undefined ? 'n/a' : fmt(g, summary.gateway)} | ${b === undefined ? 'n/a' : fmt(b, summary.baseline)} | ${ratios[key] ?? 'n/a'} |`);
   }
   process.stdout.write('\n' + lines.join('\n') + '\n\n');
 }

@@ -55,6 +55,10 @@ export class LoadClients {
     this.clients = clients;
   }
 
+  get pids() {
+    return this.clients.map((c) => c.child.pid);
+  }
+
   get size() {
     return this.clients.length;
   }

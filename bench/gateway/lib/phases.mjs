@@ -4,7 +4,7 @@
 import hdr from 'hdr-histogram-js';
 import { waitFor, delay } from '@trading/testing';
 import WebSocket from 'ws';
-import { readCpu, settledRssBytes } from './proc-stats.mjs';
+import { readCpu, readCpuOfAll, settledRssBytes } from './proc-stats.mjs';
 
 const HISTOGRAM = { lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 };
 const DELIVERY_SYMBOL = 'BTC-USD';
@@ -135,6 +135,7 @@ export async function measureDelivery(ctx, target) {
     const tag = `measure-${target.name}-${ctx.run}`;
     await ctx.clients.all('count', () => ({ tag }));
     const cpuBefore = readCpu(target.pid);
+    const clientCpuBefore = readCpuOfAll(ctx.clients.pids);
     const started = performance.now();
     const published = await ctx.publisher.publishAtRate(DELIVERY_SYMBOL, tag, { rate, durationMs: deliverySeconds * 1000 });
     const publishMs = performance.now() - started;
@@ -146,6 +147,7 @@ export async function measureDelivery(ctx, target) {
       drained = false;
     }
     const cpuAfter = readCpu(target.pid);
+    const clientCpuNs = readCpuOfAll(ctx.clients.pids) - clientCpuBefore;
     // Ends at the poll that saw the last delivery: up to one poll interval late.
     const windowMs = performance.now() - started;
     const final = await totals(ctx, { histogram: true });
@@ -174,6 +176,10 @@ export async function measureDelivery(ctx, target) {
       serverCpuUsPerDelivery: cpuNs / 1000 / final.delivered,
       statCpuMs: statCpuNs / 1e6,
       statCpuUsPerDelivery: statCpuNs / 1000 / final.delivered,
+      userCpuUsPerDelivery: (cpuAfter.userNs - cpuBefore.userNs) / 1000 / final.delivered,
+      systemCpuUsPerDelivery: (cpuAfter.systemNs - cpuBefore.systemNs) / 1000 / final.delivered,
+      // What receiving cost the load clients: they share the same two cores with the server.
+      clientCpuUsPerDelivery: clientCpuNs / 1000 / final.delivered,
       latencyUs: {
         count: histogram.totalCount,
         p50: histogram.getValueAtPercentile(50),
@@ -196,8 +202,10 @@ export async function measureDelivery(ctx, target) {
  */
 export async function measureConnectionRate(ctx, target) {
   const cpuBefore = readCpu(target.pid);
+  const clientCpuBefore = readCpuOfAll(ctx.clients.pids);
   const open = await openAll(ctx, target.url('/ws/orders'), ctx.config.authConnections, { concurrency: ctx.config.authConcurrency, auth: true });
   const cpuAfter = readCpu(target.pid);
+  const clientCpuNs = readCpuOfAll(ctx.clients.pids) - clientCpuBefore;
   await closeAll(ctx);
   if (open.opened === 0) throw new PhaseError(`no authenticated connection opened: ${JSON.stringify(open.failures)}`);
   const start = open.results.reduce((min, r) => (BigInt(r.startNs) < min ? BigInt(r.startNs) : min), BigInt(open.results[0].startNs));
@@ -213,6 +221,9 @@ export async function measureConnectionRate(ctx, target) {
     perSecond: open.opened / seconds,
     serverCpuMs: cpuNs / 1e6,
     serverCpuUsPerConnection: cpuNs / 1000 / open.opened,
+    userCpuUsPerConnection: (cpuAfter.userNs - cpuBefore.userNs) / 1000 / open.opened,
+    systemCpuUsPerConnection: (cpuAfter.systemNs - cpuBefore.systemNs) / 1000 / open.opened,
+    clientCpuUsPerConnection: clientCpuNs / 1000 / open.opened,
   };
 }
 

@@ -19,6 +19,12 @@ export class ProcReadError extends Error {
  * the total is many ticks.
  */
 export function readStatCpuNs(pid) {
+  const { userNs, systemNs } = readStatCpuSplitNs(pid);
+  return userNs + systemNs;
+}
+
+/** utime and stime separately (ns): on loopback, stime includes the kernel's TCP work for both ends of each write. */
+export function readStatCpuSplitNs(pid) {
   let text;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -28,9 +34,10 @@ export function readStatCpuNs(pid) {
   // The command name (field 2) is in parentheses and may contain spaces: split after the last ')'.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   // After the name, field 3 (state) is index 0, so utime (field 14) is index 11 and stime index 12.
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  if (!Number.isFinite(ticks)) throw new ProcReadError(pid, 'stat', new Error(`unexpected format: ${text.slice(0, 120)}`));
-  return (ticks * 1e9) / CLOCK_TICKS_PER_SECOND;
+  const user = Number(fields[11]);
+  const system = Number(fields[12]);
+  if (!Number.isFinite(user) || !Number.isFinite(system)) throw new ProcReadError(pid, 'stat', new Error(`unexpected format: ${text.slice(0, 120)}`));
+  return { userNs: (user * 1e9) / CLOCK_TICKS_PER_SECOND, systemNs: (system * 1e9) / CLOCK_TICKS_PER_SECOND };
 }
 
 /**
@@ -59,7 +66,13 @@ export function readSchedCpuNs(pid) {
 
 /** Both CPU readings at one instant. */
 export function readCpu(pid) {
-  return { statNs: readStatCpuNs(pid), schedNs: readSchedCpuNs(pid) };
+  const { userNs, systemNs } = readStatCpuSplitNs(pid);
+  return { statNs: userNs + systemNs, userNs, systemNs, schedNs: readSchedCpuNs(pid) };
+}
+
+/** Summed CPU (schedstat ns) of several processes, e.g. all load clients. */
+export function readCpuOfAll(pids) {
+  return pids.reduce((total, pid) => total + readSchedCpuNs(pid), 0);
 }
 
 /** Resident set size (VmRSS) in bytes from /proc/<pid>/status. */
