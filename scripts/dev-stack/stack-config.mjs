@@ -18,6 +18,7 @@ export const DEV_STACK_ENV_VARS = [
   ['DEV_ENGINE_ADMIN_PORT', '9090', 'Engine admin port (/healthz, /readyz, /metrics).'],
   ['DEV_GATEWAY_PORTS', '8080,8081', 'WebSocket/HTTP ports, one gateway replica per port.'],
   ['DEV_GATEWAY_ADMIN_PORTS', '9091,9092', 'Admin ports of the gateway replicas, same count as DEV_GATEWAY_PORTS.'],
+  ['DEV_WEB_PORT', '8088', 'Port of the live trading page (apps/web).'],
   ['DEV_HOST', '127.0.0.1', 'Interface the gateways bind to (the dev JWT secret is public: keep it local).'],
   ['DEV_SYMBOLS', 'BTC-USD:0.01:0.0001,ETH-USD:0.01:0.0001', 'SYMBOLS of the engine and of the simulator.'],
   ['DEV_DATA_DIR', '.data', 'JetStream store (DEV_DATA_DIR/nats) and service logs (DEV_DATA_DIR/logs).'],

@@ -54,10 +54,12 @@ async function main() {
 
   let shuttingDown = false;
   let monitor;
+  let page; // the live trading page (apps/web), served in-process
   const shutdown = async (why) => {
     if (shuttingDown) return;
     shuttingDown = true;
     monitor?.stop();
+    await page?.stop().catch(() => undefined);
     say(`${why}: stopping (SIGTERM, SIGKILL after ${config.stopTimeoutMs} ms)...`);
     // Reverse start order: clients of NATS go first so they can drain while NATS is still up.
     const order = ['simulator', 'gateway', 'engine', 'nats'];
@@ -154,10 +156,12 @@ async function main() {
   }
   const allOk = await monitor.waitUntilSettled(services.filter((s) => s.name !== 'nats').map((s) => s.name));
   if (shuttingDown) return;
-  printBanner(config, allOk);
+  page = await startPage(config);
+  if (shuttingDown) return;
+  printBanner(config, allOk, page?.url);
 }
 
-function printBanner(config, allOk) {
+function printBanner(config, allOk, pageUrl) {
   const lines = [
     allOk ? 'READY: the trading platform is running.' : 'STARTED WITH PROBLEMS: see the UNHEALTHY/EXITED lines above.',
     `  NATS        ${config.natsUrl}${config.externalNats ? ' (external)' : `  (JetStream store ${shown(join(config.dataDir, 'nats'))})`}`,
@@ -165,6 +169,7 @@ function printBanner(config, allOk) {
     ...config.gatewayPorts.map(
       (port, i) => `  gateway-${i + 1}   ws://127.0.0.1:${port}/ws   admin http://127.0.0.1:${config.gatewayAdminPorts[i]}/readyz  /metrics`,
     ),
+    `  web page    ${pageUrl ? `${pageUrl}   (live book, trades, chart; sign in with any user id)` : 'not served (see the line above)'}`,
     `  simulator   ${config.simulatorRate > 0 ? `${config.simulatorRate} commands/s as users sim-1..sim-4` : 'off (SIMULATOR_RATE=0)'}`,
     '',
     'Try:',
@@ -219,3 +224,15 @@ main().catch((err) => {
   process.stderr.write(`[dev-stack] internal error: ${err?.stack ?? err}\n`);
   process.exit(70);
 });
+
+// ---- live trading page (apps/web; docs/web.md) -------------------------------------------------
+async function startPage(config) {
+  try {
+    const { startDevPage, devWebPort } = await import(pathToFileURL(join(config.repoRoot, 'apps/web/dist/index.js')).href);
+    const port = devWebPort(process.env);
+    return await startDevPage({ host: config.host, port, gatewayPorts: config.gatewayPorts, symbols: config.symbols, jwtSecret: config.jwtSecret });
+  } catch (err) {
+    say(`web page not served: ${err?.code === 'EADDRINUSE' ? 'its port is in use: pick another with DEV_WEB_PORT=<port>' : err?.message ?? err}`);
+    return undefined;
+  }
+}

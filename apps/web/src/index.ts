@@ -5,3 +5,4 @@ export { mintDevToken, type DevToken } from './http/dev-token.js';
 export { HttpError, WebErrorCode } from './http/http-errors.js';
 export { OrderProxy } from './http/order-proxy.js';
 export type { PageConfig, PageSymbol } from './browser/page-config.js';
+export { startDevPage, devWebPort, type DevPageOptions } from './dev-stack/dev-page.js';

@@ -165,7 +165,7 @@ describe('live trading page in headless Chromium', () => {
 
     const final = await waitFor(
       async () => {
-        const [ladder, engine] = await Promise.all([readLadder(alice), stack.snapshot(SYMBOL, 12)]);
+        const [ladder, engine] = await Promise.all([readLadder(alice), stack.snapshot(SYMBOL, 10)]);
         const same = ladder.status === 'synced' && ladder.seq === engine.seq && JSON.stringify([ladder.bids, ladder.asks]) === JSON.stringify([engine.bids, engine.asks]);
         return same ? { ladder, engine } : undefined;
       },

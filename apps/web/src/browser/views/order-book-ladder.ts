@@ -1,7 +1,8 @@
 import type { LocalOrderBook, PriceLevel } from '@trading/client';
 import { el, frameThrottle } from '../dom.js';
 
-const DEPTH = 12;
+/** Levels shown per side; the e2e test compares exactly this many with the engine snapshot. */
+export const LADDER_DEPTH = 10;
 
 /**
  * Asks above (best ask at the bottom), bids below (best bid on top), with a bar per level whose
@@ -26,8 +27,8 @@ export class OrderBookLadder {
     this.root.dataset.status = status;
     this.root.dataset.seq = String(book?.seq ?? 0);
     this.root.dataset.symbol = book?.symbol ?? '';
-    const asks = book ? book.asks(DEPTH) : [];
-    const bids = book ? book.bids(DEPTH) : [];
+    const asks = book ? book.asks(LADDER_DEPTH) : [];
+    const bids = book ? book.bids(LADDER_DEPTH) : [];
     const askCum = cumulative(asks);
     const bidCum = cumulative(bids);
     const max = Math.max(askCum.at(-1) ?? 0, bidCum.at(-1) ?? 0) || 1;
