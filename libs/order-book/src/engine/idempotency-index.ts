@@ -9,29 +9,58 @@ export const idempotencyKey = (userId: string, clientOrderId: string): string =>
  * (userId, clientOrderId) -> order, for idempotent retries and cancel by clientOrderId.
  * Live orders are always kept; finished orders are kept in a FIFO bounded by `window` (oldest
  * finished first out) so memory stays bounded. A key evicted from the window can be reused.
+ *
+ * One map holds both kinds (an order is live while it rests on the book), and finishing an order
+ * is a push onto a queue: the per-command cost is one map lookup and at most one insertion.
  */
 export class IdempotencyIndex {
-  readonly live = new Map<string, BookOrder>();
-  readonly done = new Map<string, BookOrder>();
+  private readonly byKey = new Map<string, BookOrder>();
+  /** Finished orders still in the window, oldest first, from `head`. */
+  private queue: (BookOrder | undefined)[] = [];
+  private head = 0;
 
   constructor(readonly window: number) {}
 
   get(key: string): BookOrder | undefined {
-    return this.live.get(key) ?? this.done.get(key);
+    return this.byKey.get(key);
   }
 
-  addLive(key: string, order: BookOrder): void {
-    this.live.set(key, order);
+  /** The live (resting) order with this key, if any. */
+  getLive(key: string): BookOrder | undefined {
+    const order = this.byKey.get(key);
+    return order !== undefined && order.level !== null ? order : undefined;
   }
 
-  /** Records an order that finished (filled, canceled or expired). */
-  addDone(key: string, order: BookOrder): void {
-    this.live.delete(key);
-    if (this.window <= 0) return;
-    this.done.set(key, order);
-    if (this.done.size > this.window) {
-      const oldest = this.done.keys().next().value as string;
-      this.done.delete(oldest);
+  /** Records a new order under its key (live or already finished, see `finished`). */
+  add(key: string, order: BookOrder): void {
+    this.byKey.set(key, order);
+  }
+
+  /** Marks an order as finished (filled, canceled or expired): it now counts against the window. */
+  finished(order: BookOrder): void {
+    if (this.window <= 0) {
+      this.byKey.delete(idempotencyKey(order.owner, order.clientOrderId));
+      return;
     }
+    this.queue.push(order);
+    if (this.queue.length - this.head > this.window) {
+      const oldest = this.queue[this.head] as BookOrder;
+      this.queue[this.head++] = undefined;
+      this.byKey.delete(idempotencyKey(oldest.owner, oldest.clientOrderId));
+      // Compact now and then so the array does not grow without bound.
+      if (this.head >= 65_536 && this.head * 2 >= this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
+    }
+  }
+
+  get finishedCount(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Finished orders in the window, oldest first. */
+  *finishedOrders(): IterableIterator<BookOrder> {
+    for (let i = this.head; i < this.queue.length; i++) yield this.queue[i] as BookOrder;
   }
 }

@@ -116,7 +116,7 @@ export function encodeState(engine: MatchingSymbolEngine): SymbolEngineState {
     return out;
   };
   const done: OrderColumns = { ints: [], clientOrderIds: [] };
-  for (const order of engine.idempotency.done.values()) pushOrder(done, order, userIndex);
+  for (const order of engine.idempotency.finishedOrders()) pushOrder(done, order, userIndex);
   const state: SymbolStateV1 = {
     version: 1,
     symbol: spec.symbol,
@@ -185,7 +185,7 @@ export function decodeState(engine: MatchingSymbolEngine, raw: SymbolEngineState
       if (engine.book.orders.has(order.id) || idempotency.get(key) !== undefined) fail(`${name}: order ${order.id} or its clientOrderId appears twice`);
       level.append(order);
       engine.book.orders.set(order.id, order);
-      idempotency.addLive(key, order);
+      idempotency.add(key, order);
     }
     bookSide.load(levels);
   }
@@ -194,7 +194,8 @@ export function decodeState(engine: MatchingSymbolEngine, raw: SymbolEngineState
     const order = readOrder(done, k, users, engine);
     const key = idempotencyKey(order.owner, order.clientOrderId);
     if (engine.book.orders.has(order.id) || idempotency.get(key) !== undefined) fail(`done: order ${order.id} appears twice`);
-    idempotency.addDone(key, order);
+    idempotency.add(key, order);
+    idempotency.finished(order);
   }
 }
 

@@ -212,7 +212,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
           quantity: quantityText,
           liquidity: 'maker',
         });
-        if (makerStatus === STATUS_FILLED) this.idempotency.addDone(idempotencyKey(maker.owner, maker.clientOrderId), maker);
+        if (makerStatus === STATUS_FILLED) this.idempotency.finished(maker);
         takerFilled += quantity;
         lastFill = { tradeId, price: priceText, quantity: quantityText, liquidity: 'taker' };
         lastFillTrade = this.lastTradeId;
@@ -223,7 +223,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
         takerSeq = takerStream.seq;
       } else {
         this.pushOrder(events, this.userStream(maker.owner), this.staticJson(maker), ts, maker, maker.filled, STATUS_EXPIRED, REASON_SELF_TRADE_PREVENTION, undefined);
-        this.idempotency.addDone(idempotencyKey(maker.owner, maker.clientOrderId), maker);
+        this.idempotency.finished(maker);
       }
     }
 
@@ -255,8 +255,8 @@ export class MatchingSymbolEngine implements SymbolEngine {
     order.placeTradeId = lastFillTrade;
     order.placeFillPrice = lastFill === undefined ? 0 : lastFillPrice;
     order.placeFillQty = lastFill === undefined ? 0 : lastFillQty;
-    if (rested) this.idempotency.addLive(key, order);
-    else this.idempotency.addDone(key, order);
+    this.idempotency.add(key, order);
+    if (!rested) this.idempotency.finished(order);
 
     // TradeExecuted events, after every OrderUpdate of the command. Trade ids are the trade seqs.
     let tradeSeq = tradesBefore;
@@ -277,7 +277,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
     }
     this.book.cancel(order.id);
     this.lastTs = ts;
-    this.idempotency.addDone(idempotencyKey(order.owner, order.clientOrderId), order);
+    this.idempotency.finished(order);
     const events: EncodedEvent[] = [];
     const stream = this.userStream(order.owner);
     const json = this.pushOrder(events, stream, this.staticJson(order), ts, order, order.filled, STATUS_CANCELED, REASON_USER_CANCELED, undefined);
@@ -298,7 +298,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
       return order;
     }
     if (typeof clientOrderId !== 'string') return undefined;
-    return this.idempotency.live.get(idempotencyKey(userId, clientOrderId));
+    return this.idempotency.getLive(idempotencyKey(userId, clientOrderId));
   }
 
   /** Rebuilds the original reply of a place command from what the order kept of it. */
