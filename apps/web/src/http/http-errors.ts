@@ -37,5 +37,6 @@ export function sendError(res: ServerResponse, error: HttpError): void {
     error: { code: error.code, message: error.message },
   };
   if (error.details) body.error.details = error.details;
-  sendJson(res, error.status, body);
+  // After a 413 the unread rest of the body is not worth keeping the connection for.
+  sendJson(res, error.status, body, error.status === 413 ? { connection: 'close' } : {});
 }

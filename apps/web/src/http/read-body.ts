@@ -1,7 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { HttpError, WebErrorCode } from './http-errors.js';
 
-/** Reads a request body up to `limit` bytes; a larger one is refused with 413 instead of buffered. */
+/**
+ * Reads a request body up to `limit` bytes; a larger one is refused with 413 instead of buffered
+ * (the rest is discarded, and the 413 answer closes the connection).
+ */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -10,7 +13,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += chunk.length;
       if (size > limit) {
         reject(new HttpError(413, WebErrorCode.BODY_TOO_LARGE, `request body exceeds ${limit} bytes`));
-        req.destroy();
+        chunks.length = 0;
         return;
       }
       chunks.push(chunk);
