@@ -5,7 +5,8 @@
 //
 // Knobs (env): BENCH_RUNS (3), BENCH_TARGETS (gateway,baseline), BENCH_CLIENT_PROCESSES (4),
 // BENCH_SUBSCRIBERS (1000), BENCH_RATE (events/s, 100 -> 100,000 deliveries/s with 1,000
-// subscribers), BENCH_DELIVERY_SECONDS (5), BENCH_IDLE_CONNECTIONS (10000),
+// subscribers), BENCH_DELIVERY_SECONDS (5), BENCH_LIGHT_RATE (events/s of a second, light latency
+// point on the same subscribers, 10; 0 = off), BENCH_LIGHT_SECONDS (3), BENCH_IDLE_CONNECTIONS (10000),
 // BENCH_AUTH_CONNECTIONS (5000), BENCH_SOURCE_ADDRESSES (16), BENCH_MAX_SECONDS (600: the whole
 // run is aborted past it). `--quick` shrinks everything for a smoke run (results not written).
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -48,6 +49,9 @@ function readConfig() {
     subscribers: intEnv('BENCH_SUBSCRIBERS', q(1000, 100), 1, 20_000),
     rate: intEnv('BENCH_RATE', q(100, 50), 1, 100_000),
     deliverySeconds: intEnv('BENCH_DELIVERY_SECONDS', q(5, 1), 1, 60),
+    // A second, light latency point on the same subscribers (0 turns it off).
+    lightRate: intEnv('BENCH_LIGHT_RATE', 10, 0, 100_000),
+    lightSeconds: intEnv('BENCH_LIGHT_SECONDS', q(3, 1), 1, 60),
     idleConnections: intEnv('BENCH_IDLE_CONNECTIONS', q(10_000, 500), 1, 60_000),
     authConnections: intEnv('BENCH_AUTH_CONNECTIONS', q(5_000, 300), 1, 60_000),
     sourceAddressCount: intEnv('BENCH_SOURCE_ADDRESSES', 16, 1, 250),
@@ -121,6 +125,10 @@ async function runTarget(ctx, name) {
           `(user ${round(d.userCpuUsPerDelivery, 2)} sys ${round(d.systemCpuUsPerDelivery, 2)}; clients ${round(d.clientCpuUsPerDelivery, 2)}), latency p50 ${d.latencyUs.p50} us p99 ${d.latencyUs.p99} us`,
       );
     }
+    if (result.delivery.light) {
+      const l = result.delivery.light;
+      log(`  light latency (${l.deliveriesPerSecond}/s): ${l.delivered}/${l.expected} delivered, p50 ${l.latencyUs.p50} us p99 ${l.latencyUs.p99} us`);
+    }
     result.connectionRate = await phase('connection rate', () => measureConnectionRate(ctx, target));
     if (!result.connectionRate.error) {
       const c = result.connectionRate;
@@ -150,6 +158,8 @@ function summarize(runs, targets) {
       deliveriesPerSecond: median(pick(name, (r) => okDelivery(r)?.deliveriesPerSecond)),
       p50LatencyMs: median(pick(name, (r) => okDelivery(r)?.latencyUs.p50 / 1000)),
       p99LatencyMs: median(pick(name, (r) => okDelivery(r)?.latencyUs.p99 / 1000)),
+      lightP50LatencyMs: median(pick(name, (r) => okDelivery(r)?.light?.latencyUs.p50 / 1000)),
+      lightP99LatencyMs: median(pick(name, (r) => okDelivery(r)?.light?.latencyUs.p99 / 1000)),
       lostDeliveries: pick(name, (r) => okDelivery(r)?.lost).reduce((a, b) => a + b, 0),
       authConnectionsPerSecond: median(pick(name, (r) => (r.connectionRate?.error ? undefined : r.connectionRate?.perSecond))),
       serverCpuUsPerAuthConnection: median(pick(name, (r) => (r.connectionRate?.error ? undefined : r.connectionRate?.serverCpuUsPerConnection))),
@@ -160,7 +170,7 @@ function summarize(runs, targets) {
   const g = summary.gateway ?? {};
   const b = summary.baseline ?? {};
   const ratios = {};
-  for (const key of ['cpuUsPerDelivery', 'bytesPerIdleConnection', 'deliveriesPerSecond', 'p50LatencyMs', 'p99LatencyMs', 'authConnectionsPerSecond', 'serverCpuUsPerAuthConnection']) {
+  for (const key of ['cpuUsPerDelivery', 'bytesPerIdleConnection', 'deliveriesPerSecond', 'p50LatencyMs', 'p99LatencyMs', 'lightP50LatencyMs', 'lightP99LatencyMs', 'authConnectionsPerSecond', 'serverCpuUsPerAuthConnection']) {
     ratios[key] = round(ratio(g[key], b[key]), 3);
   }
   const verdict = (value, target, better) => (value === undefined ? 'not measured' : (better === 'lower' ? value <= target : value >= target) ? 'met' : 'missed');
@@ -184,6 +194,8 @@ function printTable({ summary, ratios }) {
     ['achieved deliveries/s (offered: subscribers x rate)', 'deliveriesPerSecond', (v) => Math.round(v)],
     ['NATS-to-client latency p50 (ms)', 'p50LatencyMs', (v) => round(v, 3)],
     ['NATS-to-client latency p99 (ms)', 'p99LatencyMs', (v) => round(v, 3)],
+    ['latency p50 at the light rate (ms)', 'lightP50LatencyMs', (v) => round(v, 3)],
+    ['latency p99 at the light rate (ms)', 'lightP99LatencyMs', (v) => round(v, 3)],
     ['new authenticated connections/s', 'authConnectionsPerSecond', (v) => Math.round(v)],
     ['server CPU per authenticated connection (us)', 'serverCpuUsPerAuthConnection', (v) => round(v, 1)],
     ['load clients CPU per authenticated connection (us)', 'clientCpuUsPerAuthConnection', (v) => round(v, 1)],
@@ -266,7 +278,7 @@ async function main() {
       method: {
         cpu: 'sum of /proc/<pid>/task/*/schedstat run time (ns) of the server process over the publish window until every delivery was counted, divided by deliveries counted by the clients; /proc/<pid>/stat utime+stime (10 ms ticks) kept as statCpuUsPerDelivery',
         rss: '(VmRSS with N idle /ws/trades connections - VmRSS with none) / N, each read once RSS is stable within 256 KiB over 500 ms (max 6-8 s)',
-        latency: 'publisher stamps process.hrtime (CLOCK_MONOTONIC, shared by all processes) into each event; clients record receive - publish in an HDR histogram; medians of per-run p50/p99',
+        latency: 'publisher stamps process.hrtime (CLOCK_MONOTONIC, shared by all processes) into each event; clients record receive - publish in an HDR histogram; medians of per-run p50/p99; measured at rate x subscribers deliveries/s and again at lightRate x subscribers',
         connectionRate: 'new /ws/orders connections with a distinct HS256 JWT each (signed beforehand), 32 handshakes in flight per load process; opened / (last open - first attempt)',
       },
       natsFloor,
