@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { SignJWT } from 'jose';
 import { waitFor } from '@trading/testing';
 import { launchChromium } from './support/browser.js';
-import { ARTIFACTS_DIR, startStack, type Stack } from './support/stack.js';
+import { ARTIFACTS_DIR, STACK_JWT_SECRET, startStack, type Stack } from './support/stack.js';
 
 /**
  * The live page in headless Chromium against the real platform: nats-server, engine, two gateway
@@ -66,7 +67,7 @@ describe('live trading page in headless Chromium', () => {
   let alice: Page;
 
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack({ symbols: `${SYMBOL}:0.01:0.0001`, gateways: 2 }), launchChromium()]);
+    [stack, browser] = await Promise.all([startStack({ symbols: `${SYMBOL}:0.01:0.0001,ETH-USD:0.01:0.0001`, gateways: 2 }), launchChromium()]);
   }, 45_000);
 
   afterAll(async () => {
@@ -74,18 +75,30 @@ describe('live trading page in headless Chromium', () => {
     await stack?.dispose();
   }, 30_000);
 
-  it('loads, shows both gateway replicas and a synced empty book', async () => {
+  it('loads, shows both gateway replicas and a synced empty book; switching symbols resubscribes', async () => {
     alice = await openPage(browser, stack.webUrl);
     const replicas = await alice.$$eval('#replicas li', (items) => items.map((li) => (li as HTMLElement).dataset.url));
     expect(replicas.sort()).toEqual(stack.gateways.map((g) => g.wsUrl).sort());
     expect(await alice.$$eval('#replicas li[data-state="open"]', (items) => items.length)).toBe(1);
     const ladder = await readLadder(alice);
     expect(ladder).toEqual({ status: 'synced', seq: 0, bids: [], asks: [] });
+    // ETH-USD has a resting order placed over plain NATS: switching shows it, switching back shows BTC-USD again.
+    expect((await stack.command('ETH-USD', { type: 'place', userId: 'erin', clientOrderId: 'eth-1', side: 'sell', orderType: 'limit', price: '3000.00', quantity: '2.0000' })).ok).toBe(true);
+    await alice.selectOption('#symbol', 'ETH-USD');
+    await alice.waitForSelector('#ladder[data-symbol="ETH-USD"] tr[data-side="ask"][data-price="3000.00"][data-qty="2.0000"]');
+    expect((await readLadder(alice)).seq).toBe(1);
+    await alice.selectOption('#symbol', SYMBOL);
+    await alice.waitForSelector(`#ladder[data-symbol="${SYMBOL}"][data-status="synced"]`);
+    expect(await readLadder(alice)).toEqual({ status: 'synced', seq: 0, bids: [], asks: [] });
   }, 20_000);
 
   it('refuses order entry before sign-in, then signs in with a dev token', async () => {
     const refused = await submitOrder(alice, { side: 'buy', price: '100.00', quantity: '1.0000' });
     expect(refused.code).toBe('UNAUTHORIZED');
+    await alice.fill('#dev-user', 'not.a.user');
+    await alice.click('#dev-signin');
+    await alice.waitForFunction(() => document.getElementById('signin-error')!.textContent !== '');
+    expect(await alice.textContent('#signin-error')).toMatch(/^VALIDATION_FAILED: must match/);
     await signIn(alice, 'alice');
     expect(await alice.textContent('#signin-status')).toBe('Signed in as alice');
   }, 20_000);
@@ -118,7 +131,13 @@ describe('live trading page in headless Chromium', () => {
 
   it("a crossing order from another user's page makes a trade in the tape, chart and alice's fills", async () => {
     const bob = await openPage(browser, stack.webUrl);
-    await signIn(bob, 'bob');
+    // Bob pastes a JWT instead of using the dev sign-in.
+    const now = Math.floor(Date.now() / 1000);
+    const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('bob').setIssuedAt(now).setExpirationTime(now + 600).sign(new TextEncoder().encode(STACK_JWT_SECRET));
+    await bob.click('#signin summary');
+    await bob.fill('#jwt', jwt);
+    await bob.click('#jwt-signin');
+    await bob.waitForFunction(() => document.body.dataset.userId === 'bob');
     const result = await submitOrder(bob, { side: 'sell', price: '100.00', quantity: '0.4000' });
     expect(result.code).toBe('FILLED');
     for (const page of [alice, bob]) {
@@ -177,6 +196,16 @@ describe('live trading page in headless Chromium', () => {
     ]);
     expect(final.ladder.asks[0]).toEqual(['101.50', '2.2500']);
     expect(final.ladder.seq).toBe(final.engine.seq);
+
+    // Cancel from my open orders: the order and its level go away on the page and in the engine.
+    const openRow = await alice.$('#open-orders tr[data-status="NEW"]');
+    const orderId = await openRow!.getAttribute('data-order-id');
+    await openRow!.$eval('button.cancel', (b) => (b as HTMLButtonElement).click());
+    await alice.waitForSelector(`#open-orders tr[data-order-id="${orderId}"]`, { state: 'detached' });
+    await alice.waitForSelector('#ladder tr[data-side="bid"][data-price="99.50"]', { state: 'detached' });
+    const engineAfterCancel = await stack.snapshot(SYMBOL, 10);
+    expect(engineAfterCancel.bids).toEqual([['100.00', '0.5999']]);
+    expect((await readLadder(alice)).bids).toEqual(engineAfterCancel.bids);
     await alice.screenshot({ path: join(ARTIFACTS_DIR, 'web-page-after-failover.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   }, 30_000);
