@@ -38,14 +38,19 @@ RUN npx tsc -b apps/matching-engine \
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY --from=sources /manifests/ ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# uWebSockets.js ships binaries for every platform and Node ABI (~110 MB): keep only this image's.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force \
+ && keep="uws_$(node -p 'process.platform + "_" + process.arch + "_" + process.versions.modules').node" \
+ && find node_modules/uWebSockets.js/binaries -name '*.node' ! -name "$keep" -delete \
+ && find node_modules/uWebSockets.js/dist -name '*.node' -delete
 
 # --- runtime
 FROM ${NODE_IMAGE} AS runtime
 # tini as PID 1: forwards SIGTERM/SIGINT to node (which drains, contract section 5) and reaps zombies.
-ARG TINI_VERSION=0.19.0-1
+# Not version-pinned: the pinned base image fixes the Debian release (bookworm: tini 0.19.0), and
+# Debian's package revision is a binary rebuild (0.19.0-1+b3 on amd64), so an exact pin is brittle.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tini=${TINI_VERSION} \
+ && apt-get install -y --no-install-recommends tini \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 WORKDIR /app
