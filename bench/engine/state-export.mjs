@@ -3,6 +3,7 @@
 // JSON.parse + createSymbolEngine(spec, state) per symbol.
 //
 //   npx tsc -b tsconfig.build.json && node bench/engine/state-export.mjs [--symbols=10000] [--orders=100]
+import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { createSymbolSpec } from '../../libs/contracts/dist/index.js';
 import { createSymbolEngine } from '../../libs/order-book/dist/index.js';
@@ -31,22 +32,41 @@ export async function runStateBench({ symbols = 10_000, ordersPerSymbol = 100, l
   }
   const resting = engines.reduce((n, e) => n + e.stats.restingOrders, 0);
 
+  // Wall time and this process's CPU time (user + system, all threads): on a shared, busy machine
+  // the CPU time says what the work costs, the wall time what it took with the others around.
   let t0 = performance.now();
+  let c0 = process.cpuUsage();
   const texts = engines.map((engine) => JSON.stringify(engine.exportState()));
   const exportMs = performance.now() - t0;
+  const exportCpu = process.cpuUsage(c0);
   const bytes = texts.reduce((n, t) => n + t.length, 0);
   // A restore happens in a fresh process: drop the originals so the heap holds only the texts.
   engines.length = 0;
   await new Promise((resolve) => setTimeout(resolve, 50));
 
   t0 = performance.now();
+  c0 = process.cpuUsage();
   const restored = texts.map((text, i) => createSymbolEngine(specs[i], JSON.parse(text)));
   const importMs = performance.now() - t0;
+  const importCpu = process.cpuUsage(c0);
+  const cpuMs = (u) => Math.round((u.user + u.system) / 1000);
   const restoredResting = restored.reduce((n, e) => n + e.stats.restingOrders, 0);
   if (restoredResting !== resting) throw new Error(`restored ${restoredResting} of ${resting} orders`);
 
-  const result = { symbols, restingOrders: resting, stateBytes: bytes, exportMs: Math.round(exportMs), importMs: Math.round(importMs) };
-  log(`state: ${resting.toLocaleString('en')} resting orders over ${symbols.toLocaleString('en')} symbols, ${(bytes / 1e6).toFixed(1)} MB of JSON: export+stringify ${result.exportMs} ms, parse+import ${result.importMs} ms`);
+  const result = {
+    symbols,
+    restingOrders: resting,
+    stateBytes: bytes,
+    exportMs: Math.round(exportMs),
+    exportCpuMs: cpuMs(exportCpu),
+    importMs: Math.round(importMs),
+    importCpuMs: cpuMs(importCpu),
+    loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+  log(
+    `state: ${resting.toLocaleString('en')} resting orders over ${symbols.toLocaleString('en')} symbols, ${(bytes / 1e6).toFixed(1)} MB of JSON: ` +
+      `export+stringify ${result.exportMs} ms (cpu ${result.exportCpuMs} ms), parse+import ${result.importMs} ms (cpu ${result.importCpuMs} ms); load ${result.loadavg.join(' ')}`,
+  );
   return result;
 }
 
