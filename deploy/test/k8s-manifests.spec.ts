@@ -66,6 +66,18 @@ describe.each(OVERLAYS)('k8s overlay %s manifests', (overlay) => {
 });
 
 describe('k8s overlays', () => {
+  it.each(OVERLAYS)('%s: the Ingress routes every public path of the contract to the gateway and nothing else', (overlay) => {
+    const ingress = find(renderOverlay(overlay), 'Ingress', 'gateway')!;
+    const paths = ingress.spec.rules.flatMap((r: { http: { paths: { path: string; backend: { service: { name: string; port: { name: string } } } }[] } }) => r.http.paths);
+    const routed = (path: string) => paths.some((p: { path: string }) => path === p.path || path.startsWith(p.path.replace(/\/?$/, '/')));
+    for (const path of ['/ws', '/ws/orders', '/ws/trades', '/ws/markets/BTC-USD', '/api/v1/orders', '/api/v1/orders/123']) expect(routed(path)).toBe(true);
+    for (const path of ['/metrics', '/healthz', '/readyz', '/']) expect(routed(path)).toBe(false);
+    for (const p of paths) expect(p.backend.service).toEqual({ name: 'gateway', port: { name: 'ws' } });
+    // Idle subscribed WebSockets must outlive nginx's 60 s default.
+    expect(Number(ingress.metadata.annotations!['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThanOrEqual(3600);
+  });
+
+
   it('prod runs more than one engine shard, each with a standby, dev at least one', () => {
     expect(engines(renderOverlay('prod')).length).toBeGreaterThanOrEqual(2);
     expect(engines(renderOverlay('dev')).length).toBeGreaterThanOrEqual(1);

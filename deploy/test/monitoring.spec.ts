@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { REPO_ROOT, renderOverlay } from './support/kustomize.js';
-import { exposedMetricNames } from './support/app-config.js';
+import { exposedMetricNames, loadGatewayConfig } from './support/app-config.js';
+import { appContainers } from './checks/k8s-app-wiring.js';
 import { metricNames } from './support/promql.js';
 import { find } from './support/k8s-object.js';
 import { alertProblems, dashboardProblems, markdownAnchors, type RuleGroups } from './checks/monitoring-checks.js';
@@ -45,6 +46,10 @@ describe('alerts and dashboard', () => {
     const podsMetrics = hpa.spec.metrics.filter((m: { type: string }) => m.type === 'Pods').map((m: { pods: { metric: { name: string } } }) => m.pods.metric.name);
     expect(podsMetrics).toEqual(['gateway_connections']);
     for (const name of podsMetrics) expect(exposed).toContain(name);
+    // The HPA must add pods well before a replica refuses connections at MAX_CONNECTIONS.
+    const target = Number(hpa.spec.metrics.find((m: { type: string }) => m.type === 'Pods').pods.target.averageValue);
+    const gatewayEnv = appContainers(renderOverlay('prod'), { externalSecretValues: { 'gateway-jwt': { JWT_SECRET: 'x'.repeat(32) } } }).apps.find((a) => a.app === 'gateway')!.env;
+    expect(target).toBeLessThanOrEqual(loadGatewayConfig(gatewayEnv).maxConnections / 2);
   });
 });
 
