@@ -15,6 +15,7 @@ let server: Server;
 let base: string;
 let seen: Seen;
 let answer: { status: number; body: string; delayMs?: number };
+const delayed = new Set<ReturnType<typeof setTimeout>>();
 
 beforeAll(async () => {
   server = createServer((req: IncomingMessage, res) => {
@@ -23,7 +24,7 @@ beforeAll(async () => {
     req.on('end', () => {
       seen = { method: req.method, url: req.url, authorization: req.headers.authorization, contentType: req.headers['content-type'], body };
       const send = () => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
-      if (answer.delayMs) setTimeout(send, answer.delayMs);
+      if (answer.delayMs) delayed.add(setTimeout(send, answer.delayMs));
       else send();
     });
   });
@@ -31,6 +32,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 });
 afterAll(async () => {
+  delayed.forEach(clearTimeout);
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
@@ -69,7 +71,7 @@ describe('REST order entry helpers', () => {
   });
 
   it('maps non-engine answers and transport failures to typed codes', async () => {
-    const place = () => placeOrder(base, 'tok', { symbol: 'BTC-USD', clientOrderId: 'c1', side: 'buy', orderType: 'market', quantity: '1.0000' }, { timeoutMs: 200 });
+    const place = (timeoutMs = 10_000) => placeOrder(base, 'tok', { symbol: 'BTC-USD', clientOrderId: 'c1', side: 'buy', orderType: 'market', quantity: '1.0000' }, { timeoutMs });
     answer = { status: 401, body: '' };
     await expect(place()).rejects.toMatchObject({ code: 'UNAUTHORIZED', status: 401 });
     answer = { status: 503, body: 'busy' };
@@ -78,8 +80,8 @@ describe('REST order entry helpers', () => {
     await expect(place()).rejects.toMatchObject({ code: 'HTTP_500', status: 500 });
     answer = { status: 200, body: '{"ok":true}' };
     await expect(place()).rejects.toMatchObject({ code: 'BAD_RESPONSE', status: 200 });
-    answer = { status: 200, body: JSON.stringify({ ok: true, order }), delayMs: 1000 };
-    await expect(place()).rejects.toMatchObject({ code: 'NETWORK_ERROR', status: 0 });
+    answer = { status: 200, body: JSON.stringify({ ok: true, order }), delayMs: 5_000 };
+    await expect(place(200)).rejects.toMatchObject({ code: 'NETWORK_ERROR', status: 0 });
     await expect(placeOrder('ftp://x', 'tok', { symbol: 'BTC-USD', clientOrderId: 'c', side: 'buy', orderType: 'market', quantity: '1' })).rejects.toBeInstanceOf(OrderEntryError);
   });
 });
