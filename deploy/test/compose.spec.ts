@@ -88,6 +88,8 @@ describe('the compose checks catch a broken compose file', () => {
     expect(problems).toMatch(/nats-1: image nats:latest/);
     expect(problems).toMatch(/nats-2: deploy\/nats\/nats-cluster.conf uses \$NATS_SERVER_NAME/);
     expect(problems).toMatch(/nats-server -t refuses/);
+    const short = composeProblems(broken((c) => (c.services['nats-3'].stop_grace_period = '30s')), EXPECT);
+    expect(short).toEqual(['nats-3: stop_grace_period 30s does not cover lame duck mode (40s)']);
   });
 
   it('a gateway healthcheck that never asks /readyz (its gateway_ready gauge would go stale)', () => {

@@ -70,6 +70,9 @@ export function composeProblems(compose: ComposeFile, expect: ComposeExpectation
     if (JSON.stringify(routes) !== JSON.stringify(expected)) problems.push(`${name}: routes ${routes.join(', ')} are not every NATS service (${expected.join(', ')})`);
     clientPort = Number(/:(\d+)$/.exec(natsConfigValue(text, 'listen') ?? '')?.[1]);
     if (!service.healthcheck) problems.push(`${name}: no healthcheck (apps wait for service_healthy)`);
+    const lameDuckMs = ['lame_duck_duration', 'lame_duck_grace_period'].reduce((sum, k) => sum + composeDurationMs(natsConfigValue(text, k) ?? '0s'), 0);
+    const natsGraceMs = service.stop_grace_period ? composeDurationMs(service.stop_grace_period) : 10_000;
+    if (natsGraceMs <= lameDuckMs) problems.push(`${name}: stop_grace_period ${natsGraceMs / 1000}s does not cover lame duck mode (${lameDuckMs / 1000}s)`);
   }
   const names = nats.map(([, s]) => s.environment?.NATS_SERVER_NAME);
   if (new Set(names).size !== names.length) problems.push('NATS server names are not unique');
