@@ -90,6 +90,9 @@ interface Replica {
   httpUrl: string;
 }
 
+/** Every gateway process this file started, so afterAll stops them all even after a failed start. */
+const started: ChildService[] = [];
+
 async function startReplica(name: string, natsUrl: string, ports?: { port: number; adminPort: number }): Promise<Replica> {
   const { port, adminPort } = ports ?? { port: await freePort(), adminPort: await freePort() };
   const service = ChildService.start(name, GATEWAY_MAIN, {
@@ -101,6 +104,7 @@ async function startReplica(name: string, natsUrl: string, ports?: { port: numbe
     LOG_LEVEL: 'warn',
     DRAIN_MS: '0',
   });
+  started.push(service);
   await waitFor(
     async () => {
       if (!service.running) throw new Error(`${name} exited:\n${service.logs}`);
@@ -142,7 +146,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.close();
-  await Promise.all([a?.service.kill(), b?.service.kill()]);
+  await Promise.all(started.map((service) => service.kill()));
   await nc?.close();
   await nats?.dispose();
 });
