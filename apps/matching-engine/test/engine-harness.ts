@@ -19,6 +19,8 @@ export async function startEngine(name: string, env: Record<string, string>): Pr
     LOG_LEVEL: 'info',
     INSTANCE_ID: name,
     LEASE_TTL_MS: '1500',
+    // The event-retention streams reserve their max bytes; keep them small next to the test server's store limit.
+    EVENTS_MAX_BYTES: String(64 * 1024 * 1024),
     ...env,
   });
   return { service, adminPort, adminUrl: `http://127.0.0.1:${adminPort}` };

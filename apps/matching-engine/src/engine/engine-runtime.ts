@@ -23,7 +23,14 @@ import { ENGINE_CONFIG, ENGINE_LOGGER, SYMBOL_ENGINE_FACTORY } from './tokens.js
 const BATCH_MAX_BYTES = 900 * 1024;
 
 interface Infrastructure {
+  /** Commands in; events, replies, KV (leases, watermarks) and snapshots out. */
   readonly conn: EngineNatsConnection;
+  /**
+   * Journal appends and replay only. Its own socket, so a batch's ack is not queued behind the
+   * thousands of commands waiting on the main connection (that would add their processing time to
+   * every reply's latency).
+   */
+  readonly journalConn: EngineNatsConnection;
   readonly jsm: JetStreamManager;
   readonly writer: JournalWriter;
   readonly reader: JournalReader;
@@ -52,6 +59,7 @@ export class EngineRuntime {
   private journalOk = false;
   private shuttingDown = false;
   private started = false;
+  private connections: EngineNatsConnection[] = [];
   private acquirePassRunning = false;
 
   constructor(
@@ -69,8 +77,13 @@ export class EngineRuntime {
 
   /** Connects, prepares the journal, acquires what it can and recovers it. Resolves when serving. */
   async start(): Promise<void> {
-    const conn = await EngineNatsConnection.open(this.config.natsServers, `matching-engine ${this.config.instanceId}`, this.log);
-    const infra = await this.prepareInfrastructure(conn);
+    const name = `matching-engine ${this.config.instanceId}`;
+    const [conn, journalConn] = await Promise.all([
+      EngineNatsConnection.open(this.config.natsServers, name, this.log),
+      EngineNatsConnection.open(this.config.natsServers, `${name} journal`, this.log),
+    ]);
+    this.connections = [conn, journalConn];
+    const infra = await this.prepareInfrastructure(conn, journalConn);
     if (this.shuttingDown) return;
     this.infra = infra;
     this.journalOk = true;
@@ -87,7 +100,7 @@ export class EngineRuntime {
   }
 
   /** Retries until JetStream answers: a missing journal is a "not ready", not a crash. */
-  private async prepareInfrastructure(conn: EngineNatsConnection): Promise<Infrastructure> {
+  private async prepareInfrastructure(conn: EngineNatsConnection, journalConn: EngineNatsConnection): Promise<Infrastructure> {
     for (let attempt = 1; ; attempt++) {
       try {
         const { config } = this;
@@ -99,9 +112,10 @@ export class EngineRuntime {
         ]);
         return {
           conn,
+          journalConn,
           jsm,
-          writer: new JournalWriter(conn.nc, config.journalAppendTimeoutMs),
-          reader: new JournalReader(conn.nc),
+          writer: new JournalWriter(journalConn.nc, config.journalAppendTimeoutMs),
+          reader: new JournalReader(journalConn.nc),
           snapshots,
           watermarks,
           leases,
@@ -135,7 +149,7 @@ export class EngineRuntime {
   private async tryOwn(symbol: string): Promise<void> {
     const slot = this.slots.get(symbol);
     const infra = this.infra;
-    if (!slot || !infra || slot.role !== 'standby' || slot.acquiring || this.shuttingDown || !infra.conn.connected) return;
+    if (!slot || !infra || slot.role !== 'standby' || slot.acquiring || this.shuttingDown || !this.natsConnected()) return;
     slot.acquiring = true;
     try {
       if (!(await infra.leases.tryAcquire(symbol))) return;
@@ -286,6 +300,10 @@ export class EngineRuntime {
     return lag;
   }
 
+  private natsConnected(): boolean {
+    return this.connections.length > 0 && this.connections.every((c) => c.connected);
+  }
+
   readiness(): ReadinessReport {
     const symbols: Record<string, SymbolRole> = {};
     let settled = true;
@@ -293,7 +311,7 @@ export class EngineRuntime {
       symbols[symbol] = slot.role;
       if (slot.role === 'recovering') settled = false;
     }
-    const natsUp = this.infra?.conn.connected ?? false;
+    const natsUp = this.natsConnected();
     const journal = this.journalOk ? 'ok' : 'unavailable';
     return {
       ready: this.started && !this.shuttingDown && natsUp && journal === 'ok' && settled,
@@ -331,7 +349,9 @@ export class EngineRuntime {
       slot.endpoints = undefined;
       this.setRole(slot, 'standby');
     }
+    // Main first: its drain flushes the last replies and events.
     await infra.conn.drain();
+    await infra.journalConn.drain();
     this.log.info({ symbols: owned.length }, 'engine stopped');
   }
 }
