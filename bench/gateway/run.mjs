@@ -8,8 +8,9 @@
 // subscribers), BENCH_DELIVERY_SECONDS (5), BENCH_LIGHT_RATE (events/s of a second, light latency
 // point on the same subscribers, 10; 0 = off), BENCH_LIGHT_SECONDS (3), BENCH_IDLE_CONNECTIONS (10000),
 // BENCH_AUTH_CONNECTIONS (5000), BENCH_SOURCE_ADDRESSES (16), BENCH_MAX_SECONDS (600: the whole
-// run is aborted past it). `--quick` shrinks everything for a smoke run (results not written).
-import { writeFileSync, mkdirSync } from 'node:fs';
+// run is aborted past it). `--quick` shrinks everything for a smoke run (results not written);
+// `--chart-only` redraws the SVG from the last results file.
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -190,7 +191,7 @@ function printTable({ summary, ratios }) {
     ['server CPU per delivered message (us)', 'cpuUsPerDelivery', (v) => round(v, 3)],
     ['  of which user / system (us, /proc stat)', 'userCpuUsPerDelivery', (v, s) => `${round(v, 2)} / ${round(s.systemCpuUsPerDelivery, 2)}`],
     ['load clients CPU per delivered message (us)', 'clientCpuUsPerDelivery', (v) => round(v, 2)],
-    ['RSS per idle connection (KB)', 'bytesPerIdleConnection', (v) => round(v / 1024, 2)],
+    ['RSS per idle connection (KiB)', 'bytesPerIdleConnection', (v) => round(v / 1024, 2)],
     ['achieved deliveries/s (offered: subscribers x rate)', 'deliveriesPerSecond', (v) => Math.round(v)],
     ['NATS-to-client latency p50 (ms)', 'p50LatencyMs', (v) => round(v, 3)],
     ['NATS-to-client latency p99 (ms)', 'p99LatencyMs', (v) => round(v, 3)],
@@ -209,7 +210,42 @@ function printTable({ summary, ratios }) {
   process.stdout.write('\n' + lines.join('\n') + '\n\n');
 }
 
+function chartOf(report) {
+  const { summary, config, machine, startedAt } = report;
+  const g = summary.gateway ?? {};
+  const b = summary.baseline ?? {};
+  const kib = (v) => (v === undefined ? undefined : v / 1024);
+  return renderGatewayChart(
+    [
+      {
+        title: 'CPU per delivered message',
+        unit: 'us',
+        better: 'lower',
+        target: TARGETS.cpuUsPerDelivery,
+        gateway: g.cpuUsPerDelivery,
+        baseline: b.cpuUsPerDelivery,
+        note: `${config.subscribers} subs; gateway user ${round(g.userCpuUsPerDelivery, 2)} + sys ${round(g.systemCpuUsPerDelivery, 2)}`,
+      },
+      { title: 'RSS per idle connection', unit: 'KiB', better: 'lower', target: kib(TARGETS.bytesPerIdleConnection), gateway: kib(g.bytesPerIdleConnection), baseline: kib(b.bytesPerIdleConnection), note: `${config.idleConnections} connections` },
+      { title: 'NATS-to-client p99', unit: 'ms', better: 'lower', target: TARGETS.p99LatencyMs, gateway: g.p99LatencyMs, baseline: b.p99LatencyMs, note: `${config.subscribers * config.rate} deliveries/s offered` },
+      { title: 'New authenticated conns', unit: 'per second', better: 'higher', target: TARGETS.authConnectionsPerSecond, gateway: g.authConnectionsPerSecond, baseline: b.authConnectionsPerSecond, note: 'JWT at upgrade; clients on same cores' },
+    ],
+    {
+      title: 'Gateway benchmark: uWebSockets.js gateway vs plain ws + NATS',
+      subtitle: `medians of ${config.runs} runs, ${startedAt.slice(0, 10)}, ${machine.cores} shared cores (${machine.cpuModel}), load clients on the same machine`,
+    },
+  );
+}
+
+/** `--chart-only`: redraws docs/benchmarks-gateway.svg from the last bench/results/gateway.json. */
+function redrawChart() {
+  const report = JSON.parse(readFileSync(`${ROOT}bench/results/gateway.json`, 'utf8'));
+  writeFileSync(`${ROOT}docs/benchmarks-gateway.svg`, chartOf(report));
+  log('redrew docs/benchmarks-gateway.svg from bench/results/gateway.json');
+}
+
 async function main() {
+  if (process.argv.includes('--chart-only')) return redrawChart();
   const config = readConfig();
   const targets = config.targets.filter((t) => {
     if (targetAvailable(t)) return true;
@@ -292,20 +328,7 @@ async function main() {
     } else {
       mkdirSync(`${ROOT}bench/results`, { recursive: true });
       writeFileSync(`${ROOT}bench/results/gateway.json`, JSON.stringify(report, null, 2) + '\n');
-      const g = summary.gateway ?? {};
-      const b = summary.baseline ?? {};
-      const svg = renderGatewayChart(
-        [
-          { title: 'CPU per delivered message', unit: 'us', better: 'lower', target: TARGETS.cpuUsPerDelivery, gateway: g.cpuUsPerDelivery, baseline: b.cpuUsPerDelivery, note: `${config.subscribers} subscribers` },
-          { title: 'RSS per idle connection', unit: 'KB', better: 'lower', target: TARGETS.bytesPerIdleConnection / 1024, gateway: g.bytesPerIdleConnection / 1024, baseline: b.bytesPerIdleConnection / 1024, note: `${config.idleConnections} connections` },
-          { title: 'NATS-to-client p99', unit: 'ms', better: 'lower', target: TARGETS.p99LatencyMs, gateway: g.p99LatencyMs, baseline: b.p99LatencyMs, note: `${config.subscribers * config.rate} deliveries/s` },
-          { title: 'New authenticated conns', unit: 'per second', better: 'higher', target: TARGETS.authConnectionsPerSecond, gateway: g.authConnectionsPerSecond, baseline: b.authConnectionsPerSecond, note: 'JWT at upgrade' },
-        ],
-        {
-          title: 'Gateway benchmark: uWebSockets.js gateway vs plain ws + NATS',
-          subtitle: `medians of ${config.runs} runs, ${startedAt.toISOString().slice(0, 10)}, ${report.machine.cores} shared cores (${report.machine.cpuModel}), load clients on the same machine`,
-        },
-      );
+      const svg = chartOf(report);
       writeFileSync(`${ROOT}docs/benchmarks-gateway.svg`, svg);
       log('wrote bench/results/gateway.json and docs/benchmarks-gateway.svg');
     }
