@@ -100,11 +100,11 @@ export function orderUpdate(
  * decimal strings are pattern-checked before they reach the engine, and the rest are constants.
  * Tests compare both forms.
  */
-export function orderStaticJson(order: BookOrder, texts: OrderTexts): string {
+export function orderStaticJson(order: BookOrder, orderId: string, priceText: string | undefined, quantityText: string): string {
   const side = order.side === SELL ? 'sell' : 'buy';
   const orderType = order.isMarket ? 'market' : 'limit';
-  const price = texts.price === undefined ? '' : `"price":"${texts.price}",`;
-  return `"userId":"${order.owner}","orderId":"${texts.orderId}","clientOrderId":"${order.clientOrderId}","side":"${side}","orderType":"${orderType}","timeInForce":"${TIF_TEXT[order.tif]}",${price}"quantity":"${texts.quantity}"`;
+  const price = priceText === undefined ? '' : `"price":"${priceText}",`;
+  return `"userId":"${order.owner}","orderId":"${orderId}","clientOrderId":"${order.clientOrderId}","side":"${side}","orderType":"${orderType}","timeInForce":"${TIF_TEXT[order.tif]}",${price}"quantity":"${quantityText}"`;
 }
 
 export function encodeOrderUpdate(

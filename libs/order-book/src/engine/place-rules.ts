@@ -86,9 +86,45 @@ export function checkPlaceRules(spec: SymbolSpec, command: PlaceCommand): PlaceR
   return { ok: true, value: { side, isMarket, price, quantity, tif: tif as TifCode, postOnly: postOnly as boolean, stp: stp as StpCode } };
 }
 
+const POW10: readonly number[] = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+/**
+ * parseScaled's answer for plain, in-range decimal strings, without a regex or intermediate
+ * strings; -1 whenever parseScaled itself must decide (anything unusual, every error). Equivalence
+ * with parseScaled is property-tested.
+ */
+export function fastScaled(value: unknown, decimals: number): number {
+  if (typeof value !== 'string') return -1;
+  const length = value.length;
+  // At most 16 digits plus a dot: beyond that parseScaled decides (range errors).
+  if (length === 0 || length > 17 || decimals > 15) return -1;
+  let n = 0;
+  let i = 0;
+  for (; i < length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 46) break;
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+  }
+  // No digits before the dot, or a leading zero ("01"): the slow path refuses these.
+  if (i === 0 || (i > 1 && value.charCodeAt(0) === 48)) return -1;
+  let fraction = 0;
+  if (i < length) {
+    if (i === length - 1) return -1; // "1."
+    for (i++; i < length; i++) {
+      const c = value.charCodeAt(i);
+      if (c < 48 || c > 57 || ++fraction > decimals) return -1;
+      n = n * 10 + (c - 48);
+    }
+  }
+  n *= POW10[decimals - fraction];
+  return Number.isSafeInteger(n) ? n : -1;
+}
+
 /** Whole steps, or a message saying what is wrong. */
 function toUnits(value: unknown, decimals: number, units: number, field: string, stepName: string, stepText: string): number | string {
-  let scaled: number;
+  let scaled = fastScaled(value, decimals);
+  if (scaled >= 0) return scaled % units === 0 ? scaled / units : `${field} must be a multiple of the ${stepName} ${stepText}`;
   try {
     scaled = parseScaled(value, decimals);
   } catch (err) {

@@ -404,7 +404,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
   }
 
   private staticJson(order: BookOrder): string {
-    return orderStaticJson(order, this.textsOf(order));
+    return orderStaticJson(order, this.orderIdPrefix + order.id, order.isMarket ? undefined : this.formatPrice(order.price), this.formatQuantity(order.quantity));
   }
 
   userStream(userId: string): UserStream {
