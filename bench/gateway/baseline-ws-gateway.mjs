@@ -8,7 +8,8 @@
 //   GET /ws/orders                    the JWT user's OrderUpdate events (401 at upgrade without one)
 //
 // Env: NATS_URL (default nats://127.0.0.1:4222), PORT (default 8080), HOST (default 127.0.0.1),
-// JWT_SECRET (HS256, required), MAX_BUFFERED_BYTES (slow-consumer limit, default 1 MiB).
+// JWT_SECRET (HS256, required), MAX_BUFFERED_BYTES (slow-consumer limit, default 1 MiB),
+// LOG_LEVEL (debug|info|warn|error|silent, default info).
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { connect } from '@nats-io/transport-node';
@@ -39,8 +40,12 @@ const CLOSE_GOING_AWAY = 1001;
 const CLOSE_SLOW_CONSUMER = 4008;
 const TEXT = { binary: false };
 
-function log(msg, extra = {}) {
-  process.stdout.write(JSON.stringify({ time: Date.now(), service: 'baseline-ws-gateway', msg, ...extra }) + '\n');
+const LEVELS = { debug: 20, info: 30, warn: 40, error: 50, silent: 100 };
+const logThreshold = LEVELS[process.env.LOG_LEVEL ?? 'info'] ?? LEVELS.info;
+
+function log(msg, extra = {}, level = 'info') {
+  if (LEVELS[level] < logThreshold) return;
+  process.stdout.write(JSON.stringify({ time: Date.now(), level, service: 'baseline-ws-gateway', msg, ...extra }) + '\n');
 }
 
 function refuse(socket, status, reason) {
@@ -72,7 +77,7 @@ async function main() {
   const tradesBySymbol = new Map();
   nc.subscribe(subjects.allTrades(), {
     callback: (err, msg) => {
-      if (err) return log('trade subscription error', { error: err.message });
+      if (err) return log('trade subscription error', { error: err.message }, 'error');
       const data = msg.data;
       for (const ws of allTrades) sendTo(ws, data, config.maxBuffered);
       const listeners = tradesBySymbol.get(msg.subject.slice(TRADE_PREFIX.length));

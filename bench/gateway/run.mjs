@@ -117,7 +117,7 @@ async function runTarget(ctx, name) {
     const result = { loadAverage: os.loadavg().map((v) => round(v, 2)) };
     result.warmUp = await phase('warm-up', () => warmUp(ctx, target));
     result.idleRss = await phase('idle RSS', () => measureIdleRss(ctx, target));
-    if (!result.idleRss.error) log(`  idle RSS: ${result.idleRss.connections} connections, ${round(result.idleRss.bytesPerConnection / 1024, 2)} KB each`);
+    if (!result.idleRss.error) log(`  idle RSS: ${result.idleRss.connections} connections, ${round(result.idleRss.bytesPerConnection / 1024, 2)} KiB each`);
     result.delivery = await phase('delivery', () => measureDelivery(ctx, target));
     if (!result.delivery.error) {
       const d = result.delivery;
@@ -136,7 +136,11 @@ async function runTarget(ctx, name) {
       log(`  auth connections: ${c.opened}/${c.attempted} in ${round(c.seconds, 3)} s = ${Math.round(c.perSecond)}/s, server CPU ${round(c.serverCpuUsPerConnection, 1)} us each (user ${round(c.userCpuUsPerConnection, 1)} sys ${round(c.systemCpuUsPerConnection, 1)}; clients ${round(c.clientCpuUsPerConnection, 1)})`);
     }
     result.serverRunning = target.service.running;
-    if (!target.service.running) result.serverLogTail = target.logs.slice(-3000);
+    // Servers run at LOG_LEVEL=warn: anything they logged (slow consumers, errors) belongs in the results.
+    const logLines = target.logs.split('\n').filter((line) => line.trim() !== '');
+    result.serverLogLines = logLines.length;
+    if (logLines.length > 0 || !target.service.running) result.serverLogTail = logLines.slice(-20).join('\n').slice(-4000);
+    if (logLines.length > 0) log(`  ${name} logged ${logLines.length} lines at warn or above (see results JSON)`);
     return result;
   } finally {
     await target.stop();
@@ -161,7 +165,8 @@ function summarize(runs, targets) {
       p99LatencyMs: median(pick(name, (r) => okDelivery(r)?.latencyUs.p99 / 1000)),
       lightP50LatencyMs: median(pick(name, (r) => okDelivery(r)?.light?.latencyUs.p50 / 1000)),
       lightP99LatencyMs: median(pick(name, (r) => okDelivery(r)?.light?.latencyUs.p99 / 1000)),
-      lostDeliveries: pick(name, (r) => okDelivery(r)?.lost).reduce((a, b) => a + b, 0),
+      // Not delivered when the wait (20 s after the last publish) ended: slow or lost.
+      undeliveredAtDeadline: pick(name, (r) => okDelivery(r)?.undelivered).reduce((a, b) => a + b, 0),
       authConnectionsPerSecond: median(pick(name, (r) => (r.connectionRate?.error ? undefined : r.connectionRate?.perSecond))),
       serverCpuUsPerAuthConnection: median(pick(name, (r) => (r.connectionRate?.error ? undefined : r.connectionRate?.serverCpuUsPerConnection))),
       clientCpuUsPerAuthConnection: median(pick(name, (r) => (r.connectionRate?.error ? undefined : r.connectionRate?.clientCpuUsPerConnection))),
@@ -296,7 +301,15 @@ async function main() {
       // Alternate the order so slow drift of the shared machine's load hits both sides alike.
       const order = run % 2 ? targets : [...targets].reverse();
       const result = {};
-      for (const name of order) result[name] = await runTarget(ctx, name);
+      for (const name of order) {
+        try {
+          result[name] = await runTarget(ctx, name);
+        } catch (err) {
+          // A server that will not start (or dies) must not cost the other side its figures.
+          log(`  ${name} FAILED: ${err.code ?? ''} ${err.message}`);
+          result[name] = { error: `${err.code ?? 'ERROR'}: ${err.message}` };
+        }
+      }
       runs.push(result);
     }
 

@@ -161,7 +161,7 @@ export async function measureDelivery(ctx, target) {
       published,
       expected,
       delivered: final.delivered,
-      lost: expected - final.delivered,
+      undelivered: expected - final.delivered,
       drained,
       binaryFrames: final.binary,
       unexpectedCloses: final.unexpectedCloses,

@@ -26,7 +26,7 @@ export const TARGETS = {
   },
   baseline: {
     script: `${ROOT}bench/gateway/baseline-ws-gateway.mjs`,
-    env: ({ natsUrl, port, jwtSecret }) => ({ NATS_URL: natsUrl, HOST: '127.0.0.1', PORT: String(port), JWT_SECRET: jwtSecret }),
+    env: ({ natsUrl, port, jwtSecret }) => ({ NATS_URL: natsUrl, HOST: '127.0.0.1', PORT: String(port), JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn' }),
   },
 };
 
