@@ -7,7 +7,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { ChildService, freePort, waitFor } from '@trading/testing';
 import { loadCompose } from './support/compose.js';
 import { REPO_ROOT } from './support/kustomize.js';
-import { engineRoles, localAppEnv, startComposeNats, type LocalNats } from './support/local-compose.js';
+import { engineRoles, localAppEnv, startComposeNats } from './support/local-compose.js';
+import type { LocalNatsCluster } from './support/local-nats.js';
 import { appOfService } from './checks/compose-checks.js';
 import { JOURNAL_STREAM } from '../../apps/matching-engine/src/journal/journal-stream.js';
 
@@ -27,7 +28,7 @@ const STACK_TIMEOUT_MS = 120_000;
 
 describe('docker-compose topology as local processes', () => {
   const compose = loadCompose();
-  let nats: { nodes: LocalNats[]; dispose: () => Promise<void> };
+  let nats: LocalNatsCluster;
   const engines: { name: string; service: ChildService; admin: number }[] = [];
   let gateway: { service: ChildService; admin: number; port: number };
   const tokens: Record<'buyer' | 'seller', string> = { buyer: '', seller: '' };
