@@ -9,6 +9,7 @@ import type { TokenVerifier } from './auth/token-verifier.js';
 import type { ConnectionQuota } from './limits/connection-quota.js';
 import type { SendBufferGuard } from './limits/send-buffer-guard.js';
 import type { ClientSession } from './ws/client-session.js';
+import type { StreamHistory } from './resume/stream-history.js';
 
 export interface SocketData {
   session: ClientSession;
@@ -25,6 +26,8 @@ export interface GatewayContext {
   link: NatsLink;
   interest: SubjectInterest;
   books: BookRegistry;
+  /** Retained events (JetStream) for resuming subscriptions. */
+  history: StreamHistory;
   verifier: TokenVerifier;
   quota: ConnectionQuota;
   guard: SendBufferGuard<SocketData>;

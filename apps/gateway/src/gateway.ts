@@ -10,6 +10,8 @@ import { SubjectInterest } from './subscriptions/subject-interest.js';
 import { BookRegistry } from './books/book-registry.js';
 import { ConnectionQuota } from './limits/connection-quota.js';
 import { SendBufferGuard } from './limits/send-buffer-guard.js';
+import { StreamHistory } from './resume/stream-history.js';
+import { RESUME_MAX_EVENTS } from './resume/topic-resume.js';
 import { assertNativeUws } from './ws/native-uws.js';
 import { websocketBehavior } from './ws/websocket-server.js';
 import { registerOrderRoutes } from './http/order-routes.js';
@@ -68,7 +70,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const countSubjects = () => metrics.natsSubjects.set((ctx?.interest.size ?? 0) + (books?.size ?? 0));
   const interest = new SubjectInterest(link, publisher, metrics, log, countSubjects);
   books = new BookRegistry(link, publisher, metrics, log, config.natsRequestTimeoutMs, countSubjects);
-  ctx = { config, log, metrics, app, link, interest, books, verifier, quota: new ConnectionQuota(config.maxConnections, config.maxConnectionsPerIp), guard, sockets, state };
+  ctx = { config, log, metrics, app, link, interest, books, history: new StreamHistory(link.nc, RESUME_MAX_EVENTS), verifier, quota: new ConnectionQuota(config.maxConnections, config.maxConnectionsPerIp), guard, sockets, state };
 
   app.ws<SocketData>('/*', websocketBehavior(ctx));
   registerOrderRoutes(app, ctx);

@@ -13,6 +13,10 @@ export interface SubscribeOp {
   channel: Channel;
   symbol: string;
   id?: RequestId;
+  /** Addition to contract v1 (issue 7): replay every event with seq > fromSeq of this one-symbol stream. */
+  fromSeq?: number;
+  /** Addition to contract v1 (issue 7): per-symbol resume points for a `"*"` subscription. */
+  fromSeqs?: Record<string, number>;
 }
 
 export interface UnsubscribeOp {

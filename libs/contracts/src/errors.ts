@@ -16,6 +16,8 @@ export const ClientErrorCode = {
   UNAUTHORIZED: 'UNAUTHORIZED',
   RATE_LIMITED: 'RATE_LIMITED',
   TOO_MANY_SUBSCRIPTIONS: 'TOO_MANY_SUBSCRIPTIONS',
+  /** Addition to contract v1 (issue 7): a resume point older than the gateway's event retention window. */
+  RESUME_UNAVAILABLE: 'RESUME_UNAVAILABLE',
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 

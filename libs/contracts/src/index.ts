@@ -10,3 +10,4 @@ export * from './client-ops.js';
 export * from './client-op-dtos.js';
 export * from './command-fast-path.js';
 export * from './snapshot-request-dto.js';
+export * from './event-streams.js';

@@ -24,7 +24,8 @@ describe('error codes match contract v1', () => {
   });
 
   it('section 5: every WebSocket error frame code, and nothing else', () => {
-    const codes = ['BAD_REQUEST', 'UNKNOWN_SYMBOL', 'UNAUTHORIZED', 'RATE_LIMITED', 'TOO_MANY_SUBSCRIPTIONS'];
+    // RESUME_UNAVAILABLE is an addition to contract v1 (issue 7, docs/protocol.md).
+    const codes = ['BAD_REQUEST', 'UNKNOWN_SYMBOL', 'UNAUTHORIZED', 'RATE_LIMITED', 'TOO_MANY_SUBSCRIPTIONS', 'RESUME_UNAVAILABLE'];
     expect(Object.values(ClientErrorCode).sort()).toEqual([...codes].sort());
     for (const [key, value] of Object.entries(ClientErrorCode)) expect(key).toBe(value);
   });

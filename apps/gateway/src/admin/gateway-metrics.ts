@@ -25,6 +25,8 @@ export class GatewayMetrics {
   readonly upgradeRefusals = new Counter({ name: 'gateway_upgrade_refusals_total', help: 'Refused WebSocket upgrades by HTTP status', labelNames: ['status'] as const, registers: [this.registry] });
   readonly bookResyncs = new Counter({ name: 'gateway_book_resyncs_total', help: 'Book resynchronisations by reason', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly httpRequests = new Counter({ name: 'gateway_http_requests_total', help: 'Order-entry HTTP requests by status', labelNames: ['status'] as const, registers: [this.registry] });
+  readonly resumes = new Counter({ name: 'gateway_resumes_total', help: 'Resuming subscriptions by result (replayed, up_to_date, unavailable)', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly resumeEvents = new Counter({ name: 'gateway_resume_events_total', help: 'Events replayed from JetStream to resuming clients', registers: [this.registry] });
   readonly natsConnected = new Gauge({ name: 'gateway_nats_connected', help: '1 while the NATS connection is up', registers: [this.registry] });
   readonly ready = new Gauge({ name: 'gateway_ready', help: '1 while /readyz answers 200', registers: [this.registry] });
   /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { parseClientOp } from './client-op-parser.js';
+import { MAX_RESUME_POINTS, parseClientOp } from './client-op-parser.js';
 
 describe('parseClientOp', () => {
   it('accepts every op of the contract', () => {
@@ -27,6 +27,34 @@ describe('parseClientOp', () => {
       expect(result.id).toBe(id);
       expect(result.message.length).toBeGreaterThan(0);
     }
+  });
+
+  it('accepts resume points: fromSeq for one symbol, fromSeqs for "*" (issue 7)', () => {
+    expect(parseClientOp('{"op":"subscribe","channel":"orders","symbol":"BTC-USD","fromSeq":0,"id":1}')).toEqual({ ok: true, op: { op: 'subscribe', channel: 'orders', symbol: 'BTC-USD', id: 1, fromSeq: 0 } });
+    expect(parseClientOp('{"op":"subscribe","channel":"trades","symbol":"*","fromSeqs":{"BTC-USD":12,"ETH-USD":4}}')).toEqual({
+      ok: true,
+      op: { op: 'subscribe', channel: 'trades', symbol: '*', id: undefined, fromSeqs: { 'BTC-USD': 12, 'ETH-USD': 4 } },
+    });
+    // unsubscribe ignores resume fields rather than refusing a harmless extra
+    expect(parseClientOp('{"op":"unsubscribe","channel":"trades","symbol":"*","fromSeq":"x"}').ok).toBe(true);
+  });
+
+  it.each([
+    '{"op":"subscribe","channel":"trades","symbol":"*","fromSeq":1}',
+    '{"op":"subscribe","channel":"trades","symbol":"BTC-USD","fromSeqs":{"BTC-USD":1}}',
+    '{"op":"subscribe","channel":"trades","symbol":"BTC-USD","fromSeq":1.5}',
+    '{"op":"subscribe","channel":"trades","symbol":"BTC-USD","fromSeq":"1"}',
+    '{"op":"subscribe","channel":"trades","symbol":"BTC-USD","fromSeq":1,"fromSeqs":{}}',
+    '{"op":"subscribe","channel":"orders","symbol":"*","fromSeqs":{"BTC-USD":-1}}',
+    '{"op":"subscribe","channel":"orders","symbol":"*","fromSeqs":null}',
+  ])('refuses the resume fields of %s', (text) => {
+    const result = parseClientOp(text);
+    expect(result.ok).toBe(false);
+  });
+
+  it('refuses more than MAX_RESUME_POINTS symbols in fromSeqs', () => {
+    const fromSeqs = Object.fromEntries(Array.from({ length: MAX_RESUME_POINTS + 1 }, (_, i) => [`S${i}-USD`, 1]));
+    expect(parseClientOp(JSON.stringify({ op: 'subscribe', channel: 'trades', symbol: '*', fromSeqs })).ok).toBe(false);
   });
 
   it('never throws on arbitrary input', () => {

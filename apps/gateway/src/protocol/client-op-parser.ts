@@ -7,6 +7,31 @@ import { ALL_SYMBOLS, CHANNELS, isSymbol, type Channel, type ClientOp, type Requ
 export type ParseResult = { ok: true; op: ClientOp } | { ok: false; message: string; id?: RequestId };
 
 const MAX_TOKEN_LENGTH = 8192;
+/** Most per-symbol resume points in one `fromSeqs` (each costs a few JetStream reads). */
+export const MAX_RESUME_POINTS = 100;
+
+const isSeq = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+/** `fromSeq` (one symbol) / `fromSeqs` (`"*"`): the resume fields of a subscribe (issue 7). */
+function resumeFields(frame: Record<string, unknown>, symbol: string): { ok: true; fromSeq?: number; fromSeqs?: Record<string, number> } | { ok: false; message: string } {
+  const { fromSeq, fromSeqs } = frame;
+  if (fromSeq === undefined && fromSeqs === undefined) return { ok: true };
+  if (fromSeq !== undefined && fromSeqs !== undefined) return { ok: false, message: 'give fromSeq (one symbol) or fromSeqs ("*"), not both' };
+  if (fromSeq !== undefined) {
+    if (!isSeq(fromSeq)) return { ok: false, message: 'fromSeq must be a non-negative integer' };
+    if (symbol === ALL_SYMBOLS) return { ok: false, message: 'fromSeq needs one symbol; for "*" use fromSeqs: {"BTC-USD": N, ...}' };
+    return { ok: true, fromSeq };
+  }
+  if (symbol !== ALL_SYMBOLS) return { ok: false, message: 'fromSeqs is for "*" subscriptions; for one symbol use fromSeq' };
+  if (typeof fromSeqs !== 'object' || fromSeqs === null || Array.isArray(fromSeqs)) return { ok: false, message: 'fromSeqs must be an object like {"BTC-USD": 12}' };
+  const entries = Object.entries(fromSeqs);
+  if (entries.length > MAX_RESUME_POINTS) return { ok: false, message: `fromSeqs may name at most ${MAX_RESUME_POINTS} symbols` };
+  for (const [key, value] of entries) {
+    if (!isSymbol(key)) return { ok: false, message: 'fromSeqs keys must be symbols like "BTC-USD"' };
+    if (!isSeq(value)) return { ok: false, message: `fromSeqs.${key} must be a non-negative integer` };
+  }
+  return { ok: true, fromSeqs: Object.fromEntries(entries) as Record<string, number> };
+}
 
 function requestId(value: unknown): RequestId | undefined | false {
   if (value === undefined) return undefined;
@@ -36,7 +61,14 @@ export function parseClientOp(text: string): ParseResult {
       } else if (!isSymbol(frame.symbol)) {
         return { ok: false, message: 'symbol must be like "BTC-USD" (or "*" for trades and orders)', id };
       }
-      return { ok: true, op: { op: frame.op, channel, symbol: frame.symbol as string, id } };
+      const symbol = frame.symbol as string;
+      if (frame.op === 'unsubscribe') return { ok: true, op: { op: 'unsubscribe', channel, symbol, id } };
+      const resume = resumeFields(frame, symbol);
+      if (!resume.ok) return { ok: false, message: resume.message, id };
+      const op: ClientOp = { op: 'subscribe', channel, symbol, id };
+      if (resume.fromSeq !== undefined) op.fromSeq = resume.fromSeq;
+      if (resume.fromSeqs !== undefined) op.fromSeqs = resume.fromSeqs;
+      return { ok: true, op };
     }
     case 'auth':
       if (typeof frame.token !== 'string' || frame.token.length === 0 || frame.token.length > MAX_TOKEN_LENGTH) {

@@ -3,9 +3,14 @@ import type { GatewayMetrics } from '../admin/gateway-metrics.js';
 import type { NatsLink, Subscription } from '../nats/nats-link.js';
 import type { TopicPublisher } from './topic-publisher.js';
 
+/** A per-connection listener that sees a subject's messages while that connection resumes. */
+export type SubjectTap = (subject: string, data: Uint8Array) => void;
+
 interface Held {
   subscription: Subscription;
   refs: number;
+  /** Resuming connections buffering this subject's live messages (rare; undefined otherwise). */
+  taps?: Set<SubjectTap>;
 }
 
 /**
@@ -36,8 +41,24 @@ export class SubjectInterest {
       held.refs++;
       return;
     }
-    this.held.set(subject, { subscription: this.subscribe(subject, kind), refs: 1 });
+    const entry = { refs: 1 } as Held;
+    entry.subscription = this.subscribe(subject, kind, entry);
+    this.held.set(subject, entry);
     this.onSubjectCountChange();
+  }
+
+  /**
+   * Lets a resuming connection see the live messages of a subject it holds (acquire first) while it
+   * is not yet on the uWS topic. Returns the function that removes the tap.
+   */
+  tap(subject: string, tap: SubjectTap): () => void {
+    const held = this.held.get(subject);
+    if (!held) throw new Error(`tap on ${subject}, which is not held`);
+    (held.taps ??= new Set()).add(tap);
+    return () => {
+      held.taps?.delete(tap);
+      if (held.taps?.size === 0) held.taps = undefined;
+    };
   }
 
   release(subject: string): void {
@@ -50,7 +71,7 @@ export class SubjectInterest {
     this.onSubjectCountChange();
   }
 
-  private subscribe(subject: string, kind: 'trade' | 'order'): Subscription {
+  private subscribe(subject: string, kind: 'trade' | 'order', held: Held): Subscription {
     const counter = this.metrics.messagesIn.labels(kind);
     const subscription = this.link.nc.subscribe(subject, {
       callback: (err, msg) => {
@@ -62,6 +83,7 @@ export class SubjectInterest {
         counter.inc();
         this.metrics.bytesIn.inc(msg.data.byteLength);
         this.publisher.publish(subject, msg.data, startedAt);
+        if (held.taps) for (const tap of held.taps) tap(msg.subject, msg.data);
       },
     });
     void subscription.closed.then(
@@ -82,7 +104,7 @@ export class SubjectInterest {
       const current = this.held.get(subject);
       if (current !== held || this.link.nc.isClosed() || this.link.nc.isDraining()) return;
       try {
-        held.subscription = this.subscribe(subject, kind);
+        held.subscription = this.subscribe(subject, kind, held);
         this.dead.delete(subject);
       } catch (e) {
         this.log.error({ err: e, subject }, 'resubscribe failed');

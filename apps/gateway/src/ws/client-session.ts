@@ -7,6 +7,13 @@ import { parseClientOp } from '../protocol/client-op-parser.js';
 import { frames } from '../protocol/server-frames.js';
 import type { ClientSocket, GatewayContext } from '../gateway-context.js';
 import type { Endpoint } from './endpoints.js';
+import { resumeTopic } from '../resume/topic-resume.js';
+
+/** Resume request of a subscribe op or an upgrade query: one seq, or per-symbol seqs for `"*"`. */
+export interface ResumeRequest {
+  fromSeq?: number;
+  fromSeqs?: Record<string, number>;
+}
 
 /** uWS send() result meaning "dropped: over maxBackpressure". */
 const SEND_DROPPED = 2;
@@ -29,6 +36,8 @@ export class ClientSession implements BookListener {
   /** Pass-through topics (NATS subjects) this socket is on. */
   private readonly topics = new Set<string>();
   private readonly books = new Map<string, BookSync>();
+  /** Topics being resumed (replay running; the socket joins the topic at the end), with their job token. */
+  private readonly resuming = new Map<string, object>();
   private readonly rate: RateWindow;
 
   constructor(
@@ -37,7 +46,7 @@ export class ClientSession implements BookListener {
     readonly ip: string,
     identity: Identity | undefined,
     /** What the dedicated endpoints subscribe to on open. */
-    private readonly initial: { trades?: string[]; orders?: boolean; book?: BookSync },
+    private readonly initial: { trades?: string[]; orders?: boolean; book?: BookSync; resume?: ResumeRequest },
   ) {
     this.identity = identity;
     this.rate = new RateWindow(ctx.config.maxMessagesPerSecond, ctx.config.rateLimitCloseAfter);
@@ -62,6 +71,7 @@ export class ClientSession implements BookListener {
     }
     if (orders) this.subscriptions.add(key('orders', ALL_SYMBOLS));
     this.ctx.metrics.subscriptions.inc(this.subscriptions.size - (book ? 1 : 0));
+    if (this.initial.resume && !book) this.resumeInitial(this.initial.resume);
     // On /ws/markets the snapshot must be the first frame: if the book is resyncing right now, the
     // trades topic is joined together with the book in startBook.
     if (!book || book.live) this.syncTopics();
@@ -100,8 +110,9 @@ export class ClientSession implements BookListener {
         void this.authenticate(op.token, op.id);
         return;
       case 'subscribe':
+        // A book resumes with a fresh snapshot (always a complete resync), so fromSeq needs nothing more there.
         if (op.channel === 'book') void this.subscribeBook(op.symbol, op.id);
-        else this.subscribeStream(op.channel, op.symbol, op.id);
+        else this.subscribeStream(op.channel, op.symbol, op.id, op.fromSeq !== undefined || op.fromSeqs !== undefined ? op : undefined);
         return;
       case 'unsubscribe':
         this.unsubscribe(op.channel, op.symbol, op.id);
@@ -109,7 +120,7 @@ export class ClientSession implements BookListener {
     }
   }
 
-  private subscribeStream(channel: 'trades' | 'orders', symbol: string, id?: RequestId): void {
+  private subscribeStream(channel: 'trades' | 'orders', symbol: string, id?: RequestId, resume?: ResumeRequest): void {
     if (channel === 'orders' && !this.identity) {
       this.sendError(ClientErrorCode.UNAUTHORIZED, 'the orders channel needs a token: send {"op":"auth","token":...} first', id);
       return;
@@ -119,9 +130,82 @@ export class ClientSession implements BookListener {
       if (!this.roomForOneMore(id)) return;
       this.subscriptions.add(k);
       this.ctx.metrics.subscriptions.inc();
+      // Resume only where the socket is not live on the stream already (a repeated subscribe, or a
+      // symbol that its "*" subscription covers, has nothing to replay).
+      const topic = this.topicOf(channel, symbol);
+      const covered = symbol !== ALL_SYMBOLS && this.subscriptions.has(key(channel, ALL_SYMBOLS));
+      const points = resume && !covered && !this.topics.has(topic) ? this.resumePoints(channel, symbol, resume) : undefined;
+      if (points && points.size > 0) {
+        this.startResume(topic, points, id, frames.subscribed(channel, symbol, id));
+        return;
+      }
       this.syncTopics();
     }
     this.send(frames.subscribed(channel, symbol, id));
+  }
+
+  /** The uWS topic (= NATS subject) a stream subscription lives on. */
+  private topicOf(channel: 'trades' | 'orders', symbol: string): string {
+    if (channel === 'trades') return symbol === ALL_SYMBOLS ? subjects.allTrades() : subjects.trade(symbol);
+    const userId = this.identity!.userId;
+    return symbol === ALL_SYMBOLS ? subjects.ordersOfUser(userId) : subjects.order(userId, symbol);
+  }
+
+  /** NATS subject -> last seq the client has, for the streams a resume covers (seq is per subject). */
+  private resumePoints(channel: 'trades' | 'orders', symbol: string, resume: ResumeRequest): Map<string, number> {
+    const points = new Map<string, number>();
+    const subjectOf = (s: string) => (channel === 'trades' ? subjects.trade(s) : subjects.order(this.identity!.userId, s));
+    if (resume.fromSeq !== undefined && symbol !== ALL_SYMBOLS) points.set(subjectOf(symbol), resume.fromSeq);
+    if (resume.fromSeqs && symbol === ALL_SYMBOLS) for (const [s, seq] of Object.entries(resume.fromSeqs)) points.set(subjectOf(s), seq);
+    return points;
+  }
+
+  /** `?fromSeq` / `?fromSeqs` on /ws/orders and /ws/trades: resume the endpoint's topics before they go live. */
+  private resumeInitial(resume: ResumeRequest): void {
+    const channel = this.endpoint === 'orders' ? 'orders' : 'trades';
+    if (channel === 'orders' && !this.identity) return;
+    const symbols = this.endpoint === 'orders' ? [ALL_SYMBOLS] : (this.initial.trades ?? []);
+    for (const symbol of symbols) {
+      const points = this.resumePoints(channel, symbol, symbol === ALL_SYMBOLS ? { fromSeqs: resume.fromSeqs } : { fromSeq: resume.fromSeqs?.[symbol] ?? resume.fromSeq });
+      if (points.size > 0) this.startResume(this.topicOf(channel, symbol), points);
+    }
+  }
+
+  /**
+   * Holds NATS interest in the topic without joining it, replays from JetStream, then joins (see
+   * resumeTopic). syncTopics treats the topic as held meanwhile; removing it cancels the job.
+   */
+  private startResume(topic: string, points: Map<string, number>, id?: RequestId, ackFrame?: string): void {
+    const token = {};
+    this.ctx.interest.acquire(topic, topic.startsWith('trading.trade.') ? 'trade' : 'order');
+    this.topics.add(topic);
+    this.resuming.set(topic, token);
+    const wants = (t: string) => !this.closed && this.resuming.get(t) === token;
+    resumeTopic(this.ctx, {
+      wants,
+      sendEvent: (data) => this.sendEvent(data),
+      goLive: (t) => {
+        this.resuming.delete(t);
+        this.ws!.subscribe(t);
+        this.syncTopics();
+      },
+      acknowledge: () => {
+        if (ackFrame) this.send(ackFrame);
+      },
+      refuse: (code, message) => this.sendError(code, message, id),
+    }, topic, points)
+      .catch((err: unknown) => this.ctx.log.error({ err, topic }, 'resume failed'))
+      .finally(() => {
+        // Still wanted but not live (an unexpected failure): join live rather than stay silent.
+        if (wants(topic)) {
+          this.resuming.delete(topic);
+          try {
+            this.ws?.subscribe(topic);
+          } catch {
+            // the socket closed meanwhile: onClose gives the interest back
+          }
+        }
+      });
   }
 
   private async subscribeBook(symbol: string, id?: RequestId): Promise<void> {
@@ -248,6 +332,7 @@ export class ClientSession implements BookListener {
     }
     for (const topic of [...this.topics]) {
       if (desired.has(topic)) continue;
+      this.resuming.delete(topic);
       this.ws.unsubscribe(topic);
       this.topics.delete(topic);
       this.ctx.interest.release(topic);
@@ -277,6 +362,20 @@ export class ClientSession implements BookListener {
     book.detach(this);
     if (this.ws && !this.closed) this.ws.unsubscribe(book.topic);
     this.ctx.books.release(book);
+  }
+
+  /** One replayed or buffered event (resume): like send, and over the send buffer means slow consumer. */
+  private sendEvent(data: Uint8Array): boolean {
+    if (this.closed || !this.ws) return false;
+    const status = this.ws.send(data, false, false);
+    this.ctx.guard.noteSent(data.byteLength);
+    this.ctx.metrics.messagesOut.inc();
+    this.ctx.metrics.bytesOut.inc(data.byteLength);
+    if (status === SEND_DROPPED || this.ws.getBufferedAmount() > this.ctx.config.sendBufferBytes) {
+      this.closeSlow();
+      return false;
+    }
+    return true;
   }
 
   sendError(code: ClientErrorCode, message: string, id?: RequestId): void {
@@ -310,6 +409,7 @@ export class ClientSession implements BookListener {
   /** uWS already removed the socket from its topics; give back NATS interest and book references. */
   onClose(): void {
     this.closed = true;
+    this.resuming.clear();
     clearTimeout(this.expiryTimer);
     for (const topic of this.topics) this.ctx.interest.release(topic);
     this.topics.clear();

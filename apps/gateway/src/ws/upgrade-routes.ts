@@ -1,11 +1,13 @@
 import { isSymbol } from '@trading/contracts';
 import { decodeComponent, MalformedRequestError, parseQuery } from '../http/query-string.js';
 import type { Endpoint } from './endpoints.js';
+import type { ResumeRequest } from './client-session.js';
 
 /** What an upgrade request asks for, once its path and query are understood. */
 export type UpgradeTarget =
-  | { endpoint: 'manual' | 'orders'; token?: string }
-  | { endpoint: 'trades'; symbols: string[] | '*'; token?: string }
+  | { endpoint: 'manual'; token?: string }
+  | { endpoint: 'orders'; token?: string; resume?: ResumeRequest }
+  | { endpoint: 'trades'; symbols: string[] | '*'; token?: string; resume?: ResumeRequest }
   | { endpoint: 'markets'; symbol: string; token?: string };
 
 /** A refused upgrade: HTTP status plus the error code in the JSON body. */
@@ -33,10 +35,13 @@ export function routeUpgrade(path: string, rawQuery: string, maxSymbols: number)
   const endpoint = endpointOf(path);
   switch (endpoint) {
     case 'manual':
-    case 'orders':
       return { endpoint, token };
-    case 'trades':
-      return { endpoint, symbols: tradeSymbols(query.get('symbols'), maxSymbols), token };
+    case 'orders':
+      return { endpoint, token, resume: resumeQuery(query, '*') };
+    case 'trades': {
+      const symbols = tradeSymbols(query.get('symbols'), maxSymbols);
+      return { endpoint, symbols, token, resume: resumeQuery(query, symbols) };
+    }
     case 'markets': {
       let symbol: string;
       try {
@@ -66,4 +71,38 @@ function tradeSymbols(value: string | undefined, maxSymbols: number): string[] |
   }
   if (symbols.length > maxSymbols) throw new UpgradeRefusal(400, 'BAD_REQUEST', `at most ${maxSymbols} symbols per connection`);
   return symbols;
+}
+
+/**
+ * `?fromSeq=N` (a stream of exactly one symbol: /ws/trades?symbols=BTC-USD) or
+ * `?fromSeqs=BTC-USD:12,ETH-USD:40` (any /ws/orders or /ws/trades; symbols not named go live only).
+ * seq is per NATS subject, so one number cannot stand for several symbols: fromSeq elsewhere is 400.
+ */
+function resumeQuery(query: Map<string, string>, symbols: string[] | '*'): ResumeRequest | undefined {
+  const one = query.get('fromSeq');
+  const many = query.get('fromSeqs');
+  if (one === undefined && many === undefined) return undefined;
+  if (one !== undefined && many !== undefined) throw new UpgradeRefusal(400, 'BAD_REQUEST', 'give fromSeq or fromSeqs, not both');
+  if (one !== undefined) {
+    if (symbols === '*' || symbols.length !== 1) {
+      throw new UpgradeRefusal(400, 'BAD_REQUEST', 'fromSeq needs a stream of one symbol (e.g. /ws/trades?symbols=BTC-USD); use fromSeqs=BTC-USD:12,ETH-USD:40');
+    }
+    return { fromSeq: seqValue(one, 'fromSeq') };
+  }
+  const fromSeqs: Record<string, number> = {};
+  const entries = many!.split(',');
+  if (entries.length > 100) throw new UpgradeRefusal(400, 'BAD_REQUEST', 'fromSeqs may name at most 100 symbols');
+  for (const entry of entries) {
+    const sep = entry.lastIndexOf(':');
+    const symbol = entry.slice(0, sep);
+    if (sep < 0 || !isSymbol(symbol)) throw new UpgradeRefusal(400, 'BAD_REQUEST', 'fromSeqs must look like BTC-USD:12,ETH-USD:40');
+    if (symbols !== '*' && !symbols.includes(symbol)) throw new UpgradeRefusal(400, 'BAD_REQUEST', `fromSeqs names ${symbol}, which is not in symbols`);
+    fromSeqs[symbol] = seqValue(entry.slice(sep + 1), 'fromSeqs');
+  }
+  return { fromSeqs };
+}
+
+function seqValue(text: string, field: string): number {
+  if (!/^\d{1,15}$/.test(text)) throw new UpgradeRefusal(400, 'BAD_REQUEST', `${field}: a seq is a non-negative integer`);
+  return Number(text);
 }

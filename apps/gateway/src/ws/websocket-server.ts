@@ -118,6 +118,7 @@ async function upgrade(ctx: GatewayContext, res: HttpResponse, request: UpgradeR
       orders: target.endpoint === 'orders',
       trades: target.endpoint === 'trades' ? (target.symbols === '*' ? ['*'] : target.symbols) : target.endpoint === 'markets' ? [target.symbol] : undefined,
       book,
+      resume: target.endpoint === 'orders' || target.endpoint === 'trades' ? target.resume : undefined,
     });
     res.cork(() => res.upgrade<SocketData>({ session }, request.key, request.protocol, request.extensions, context));
     upgraded = true;

@@ -32,6 +32,9 @@ describe('loadEngineConfig', () => {
       JOURNAL_APPEND_TIMEOUT_MS: '2000',
       PROGRESS_INTERVAL_MS: '100',
       RECOVERY_CONCURRENCY: '8',
+      EVENTS_MAX_AGE_MS: '60000',
+      EVENTS_MAX_BYTES: '2097152',
+      EVENTS_REPLICAS: '3',
     });
     expect(config).toMatchObject({
       natsServers: ['nats://a:4222', 'nats://b:4222'],
@@ -47,6 +50,9 @@ describe('loadEngineConfig', () => {
       journalAppendTimeoutMs: 2000,
       progressIntervalMs: 100,
       recoveryConcurrency: 8,
+      eventsMaxAgeMs: 60000,
+      eventsMaxBytes: 2097152,
+      eventsReplicas: 3,
     });
   });
 
@@ -57,6 +63,9 @@ describe('loadEngineConfig', () => {
     [{ SYMBOLS: 'BTC-USD', LEASE_TTL_MS: '10' }, 'LEASE_TTL_MS'],
     [{ SYMBOLS: 'BTC-USD', JOURNAL_BATCH_MAX: '0' }, 'JOURNAL_BATCH_MAX'],
     [{ SYMBOLS: 'BTC-USD', JOURNAL_REPLICAS: '2.5' }, 'JOURNAL_REPLICAS'],
+    [{ SYMBOLS: 'BTC-USD', EVENTS_MAX_AGE_MS: '10' }, 'EVENTS_MAX_AGE_MS'],
+    [{ SYMBOLS: 'BTC-USD', EVENTS_MAX_BYTES: '1k' }, 'EVENTS_MAX_BYTES'],
+    [{ SYMBOLS: 'BTC-USD', EVENTS_REPLICAS: '0' }, 'EVENTS_REPLICAS'],
     [{ SYMBOLS: 'BTC-USD', NATS_URL: 'nats://a:1,,nats://b:2' }, 'NATS_URL'],
     [{ SYMBOLS: 'BTC-USD', INSTANCE_ID: 'has space' }, 'INSTANCE_ID'],
     [{ SYMBOLS: 'BTC-USD', LOG_LEVEL: 'chatty' }, 'LOG_LEVEL'],

@@ -22,6 +22,9 @@ export interface EngineConfig {
   readonly journalAppendTimeoutMs: number;
   readonly progressIntervalMs: number;
   readonly recoveryConcurrency: number;
+  readonly eventsMaxAgeMs: number;
+  readonly eventsMaxBytes: number;
+  readonly eventsReplicas: number;
 }
 
 export interface EnvVarDoc {
@@ -63,6 +66,17 @@ export const ENGINE_ENV_VARS: readonly EnvVarDoc[] = [
     description: 'How often the "events published up to journal seq" watermark is saved (bounds republish after a crash).',
   },
   { name: 'RECOVERY_CONCURRENCY', default: '32', description: 'Symbols recovered (snapshot + journal tail) in parallel at start.' },
+  {
+    name: 'EVENTS_MAX_AGE_MS',
+    default: '86400000',
+    description: 'Resume window: how long the TRADING_EVENTS_PRIVATE/PUBLIC streams keep published events (ms).',
+  },
+  {
+    name: 'EVENTS_MAX_BYTES',
+    default: '268435456',
+    description: 'Resume window by size: most bytes each event stream keeps (oldest events go first).',
+  },
+  { name: 'EVENTS_REPLICAS', default: '1', description: 'Replicas of the two event streams (3 in a cluster, like JOURNAL_REPLICAS).' },
 ];
 
 const DEFAULTS = Object.fromEntries(ENGINE_ENV_VARS.map((v) => [v.name, v.default])) as Record<string, string | undefined>;
@@ -121,5 +135,8 @@ export function loadEngineConfig(env: NodeJS.ProcessEnv): EngineConfig {
     journalAppendTimeoutMs: integer(env, 'JOURNAL_APPEND_TIMEOUT_MS', 100, 600_000),
     progressIntervalMs: integer(env, 'PROGRESS_INTERVAL_MS', 10, 600_000),
     recoveryConcurrency: integer(env, 'RECOVERY_CONCURRENCY', 1, 1024),
+    eventsMaxAgeMs: integer(env, 'EVENTS_MAX_AGE_MS', 1000),
+    eventsMaxBytes: integer(env, 'EVENTS_MAX_BYTES', 1024 * 1024),
+    eventsReplicas: integer(env, 'EVENTS_REPLICAS', 1, 5),
   };
 }

@@ -6,6 +6,7 @@ import type { EngineConfig } from '../config/engine-config.js';
 import { JournalReader } from '../journal/journal-reader.js';
 import { ensureJournalStream, lastJournalSeq } from '../journal/journal-stream.js';
 import { JournalWriter } from '../journal/journal-writer.js';
+import { ensureEventStreams } from '../events/event-streams.js';
 import { JournalFencedError } from '../journal/journal-errors.js';
 import { LeaseManager } from '../leases/lease-manager.js';
 import type { Logger } from '../logging/logger.js';
@@ -105,6 +106,8 @@ export class EngineRuntime {
       try {
         const { config } = this;
         const jsm = await ensureJournalStream(conn.nc, { maxAgeSeconds: config.journalStreamMaxAgeSeconds, replicas: config.journalReplicas });
+        // Before any symbol is owned: every event this process publishes must be retained for resume.
+        await ensureEventStreams(jsm, { maxAgeMs: config.eventsMaxAgeMs, maxBytes: config.eventsMaxBytes, replicas: config.eventsReplicas }, this.log);
         const [snapshots, watermarks, leases] = await Promise.all([
           SnapshotStore.open(conn.nc, config.journalReplicas),
           PublishWatermarks.open(conn.nc, config.journalReplicas),
