@@ -1,6 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { OVERLAYS, renderOverlay, type Overlay } from './support/kustomize.js';
+import { OVERLAYS, REPO_ROOT, renderOverlay, type Overlay } from './support/kustomize.js';
 import { clone, find, type K8sObject } from './support/k8s-object.js';
 import { referenceProblems } from './checks/k8s-references.js';
 import { securityProblems } from './checks/k8s-security.js';
@@ -66,6 +68,17 @@ describe.each(OVERLAYS)('k8s overlay %s manifests', (overlay) => {
 });
 
 describe('k8s overlays', () => {
+  it('prod Secrets the operator creates are the ones docs/operations.md tells them to create', () => {
+    const doc = readFileSync(join(REPO_ROOT, 'docs/operations.md'), 'utf8');
+    const secretsSection = doc.slice(doc.indexOf('### Secrets'), doc.indexOf('## Scaling'));
+    for (const name of PROD_EXTERNAL_SECRETS) {
+      expect(secretsSection).toContain(`| \`${name}\` | prod |`);
+      expect(secretsSection).toMatch(new RegExp(`kubectl -n trading create secret \\S+ ${name}\\b`));
+    }
+    // ...and nothing else is missing from the prod render.
+    expect(referenceProblems(renderOverlay('prod'), [])).toEqual(PROD_EXTERNAL_SECRETS.map((s) => expect.stringContaining(s)));
+  });
+
   it.each(OVERLAYS)('%s: the Ingress routes every public path of the contract to the gateway and nothing else', (overlay) => {
     const ingress = find(renderOverlay(overlay), 'Ingress', 'gateway')!;
     const paths = ingress.spec.rules.flatMap((r: { http: { paths: { path: string; backend: { service: { name: string; port: { name: string } } } }[] } }) => r.http.paths);
