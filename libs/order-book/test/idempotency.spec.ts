@@ -96,20 +96,20 @@ describe('idempotent place', () => {
 
 describe('IdempotencyIndex', () => {
   it('stays bounded and keeps FIFO order across queue compactions', async () => {
-    const { IdempotencyIndex, idempotencyKey } = await import('../src/engine/idempotency-index.js');
+    const { IdempotencyIndex } = await import('../src/engine/idempotency-index.js');
     const { BookOrder } = await import('../src/index.js');
     const index = new IdempotencyIndex(3);
     const total = 70_000; // beyond the 65,536 entries after which the queue compacts
     for (let i = 1; i <= total; i++) {
       const order = new BookOrder(i, 'u', 0, 1, 1);
       order.clientOrderId = `c${i}`;
-      index.add(idempotencyKey('u', order.clientOrderId), order);
+      index.add(order);
       index.finished(order);
     }
     expect(index.finishedCount).toBe(3);
     expect([...index.finishedOrders()].map((o) => o.id)).toEqual([total - 2, total - 1, total]);
-    expect(index.get(idempotencyKey('u', `c${total - 3}`))).toBeUndefined();
-    expect(index.get(idempotencyKey('u', `c${total}`))?.id).toBe(total);
-    expect(index.getLive(idempotencyKey('u', `c${total}`))).toBeUndefined();
+    expect(index.get('u', `c${total - 3}`)).toBeUndefined();
+    expect(index.get('u', `c${total}`)?.id).toBe(total);
+    expect(index.getLive('u', `c${total}`)).toBeUndefined();
   });
 });

@@ -4,7 +4,6 @@ import { BookOrder as Order } from '../book/book-order.js';
 import type { ReasonCode, SideCode, StatusCode, StpCode, TifCode } from '../book/codes.js';
 import { PriceLevel } from '../book/price-level.js';
 import type { SymbolEngineState } from '../symbol-engine-types.js';
-import { idempotencyKey } from './idempotency-index.js';
 import type { MatchingSymbolEngine } from './symbol-engine.js';
 
 /**
@@ -181,20 +180,20 @@ export function decodeState(engine: MatchingSymbolEngine, raw: SymbolEngineState
         level = new PriceLevel(sideCode, order.price);
         levels.push(level);
       }
-      const key = idempotencyKey(order.owner, order.clientOrderId);
-      if (engine.book.orders.has(order.id) || idempotency.get(key) !== undefined) fail(`${name}: order ${order.id} or its clientOrderId appears twice`);
+      if (engine.book.orders.has(order.id) || idempotency.get(order.owner, order.clientOrderId) !== undefined) {
+        fail(`${name}: order ${order.id} or its clientOrderId appears twice`);
+      }
       level.append(order);
       engine.book.orders.set(order.id, order);
-      idempotency.add(key, order);
+      idempotency.add(order);
     }
     bookSide.load(levels);
   }
   const done = checkColumns(state.done, 'done');
   for (let k = 0; k < done.clientOrderIds.length; k++) {
     const order = readOrder(done, k, users, engine);
-    const key = idempotencyKey(order.owner, order.clientOrderId);
-    if (engine.book.orders.has(order.id) || idempotency.get(key) !== undefined) fail(`done: order ${order.id} appears twice`);
-    idempotency.add(key, order);
+    if (engine.book.orders.has(order.id) || idempotency.get(order.owner, order.clientOrderId) !== undefined) fail(`done: order ${order.id} appears twice`);
+    idempotency.add(order);
     idempotency.finished(order);
   }
 }

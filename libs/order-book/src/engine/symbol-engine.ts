@@ -38,7 +38,7 @@ import { STEP_FILL } from '../book/match-log.js';
 import { OrderBook } from '../book/order-book.js';
 import type { PriceLevel } from '../book/price-level.js';
 import type { CommandResult, EncodedEvent, SymbolEngine, SymbolEngineState, SymbolEngineStats } from '../symbol-engine-types.js';
-import { DEFAULT_IDEMPOTENCY_WINDOW, IdempotencyIndex, idempotencyKey } from './idempotency-index.js';
+import { DEFAULT_IDEMPOTENCY_WINDOW, IdempotencyIndex } from './idempotency-index.js';
 import { encodeOrderBookUpdate, encodeOrderUpdate, encodeTradeExecuted, orderStaticJson, orderUpdate, shownRemaining, type FillView, type OrderTexts } from './order-events.js';
 import { checkPlaceRules, type ParsedPlace } from './place-rules.js';
 import { encodeState } from './state-codec.js';
@@ -147,9 +147,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
     const p = rules.value;
     const userId = command.userId;
     const clientOrderId = command.clientOrderId;
-    const key = idempotencyKey(userId, clientOrderId);
-
-    const prior = this.idempotency.get(key);
+    const prior = this.idempotency.get(userId, clientOrderId);
     if (prior !== undefined) {
       if (!samePlace(prior, p)) {
         return refuse(CommandErrorCode.DUPLICATE_CLIENT_ORDER_ID, `clientOrderId "${clientOrderId}" was already used for a different order`);
@@ -255,7 +253,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
     order.placeTradeId = lastFillTrade;
     order.placeFillPrice = lastFill === undefined ? 0 : lastFillPrice;
     order.placeFillQty = lastFill === undefined ? 0 : lastFillQty;
-    this.idempotency.add(key, order);
+    this.idempotency.add(order);
     if (!rested) this.idempotency.finished(order);
 
     // TradeExecuted events, after every OrderUpdate of the command. Trade ids are the trade seqs.
@@ -298,7 +296,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
       return order;
     }
     if (typeof clientOrderId !== 'string') return undefined;
-    return this.idempotency.getLive(idempotencyKey(userId, clientOrderId));
+    return this.idempotency.getLive(userId, clientOrderId);
   }
 
   /** Rebuilds the original reply of a place command from what the order kept of it. */
