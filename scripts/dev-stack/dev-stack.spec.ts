@@ -84,12 +84,13 @@ describe('dev stack', () => {
   it('runs NATS, engine, two gateways and the simulator; each gateway streams live events; SIGTERM stops all', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'dev-stack-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const [natsPort, engineAdmin, gw1, gw2, gwAdmin1, gwAdmin2] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+    const [natsPort, engineAdmin, gw1, gw2, gwAdmin1, gwAdmin2, webPort] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
     const stack = runStack({
       DEV_NATS_PORT: String(natsPort),
       DEV_ENGINE_ADMIN_PORT: String(engineAdmin),
       DEV_GATEWAY_PORTS: `${gw1},${gw2}`,
       DEV_GATEWAY_ADMIN_PORTS: `${gwAdmin1},${gwAdmin2}`,
+      DEV_WEB_PORT: String(webPort),
       DEV_DATA_DIR: dataDir,
       SIMULATOR_RATE: '50',
       LOG_LEVEL: 'warn',
@@ -111,6 +112,9 @@ describe('dev stack', () => {
     expect(pids.map((p) => p.name).sort()).toEqual(['engine', 'gateway-1', 'gateway-2', 'nats', 'simulator']);
     expect(stack.output()).toContain(`ws://127.0.0.1:${gw1}/ws`);
     expect(stack.output()).toContain(`ws://127.0.0.1:${gw2}/ws`);
+    // The live trading page (apps/web) is served by the supervisor itself.
+    expect(stack.output()).toContain(`http://127.0.0.1:${webPort}`);
+    expect((await fetch(`http://127.0.0.1:${webPort}/`)).status).toBe(200);
 
     // The CLI's default secret is the one the stack gave the gateways.
     const { runCli } = await import('../../apps/cli/src/cli.js');
