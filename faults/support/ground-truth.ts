@@ -10,7 +10,11 @@ export class GroundTruth {
   /** A seq seen again with different bytes: the contract allows repeats only with identical bytes. */
   readonly conflicting: string[] = [];
 
-  constructor(nc: NatsConnection, pattern: string) {
+  constructor(nc: NatsConnection, ...patterns: string[]) {
+    for (const pattern of patterns) this.record(nc, pattern);
+  }
+
+  private record(nc: NatsConnection, pattern: string): void {
     nc.subscribe(pattern, {
       callback: (_err, msg) => {
         const text = msg.string();
