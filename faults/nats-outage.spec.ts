@@ -1,0 +1,93 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { delay, NatsCluster, NatsServer, waitFor } from '@trading/testing';
+import { OrderLoad } from './support/order-load.js';
+import { ReadinessProbe } from './support/readiness-probe.js';
+import { startEngine, startGateway, watchOrders, SYMBOL, type OrderWatcher, type Service } from './support/stack.js';
+
+/**
+ * NATS faults under order flow: a single nats-server restarted (down for a second), and one node of
+ * a 3-node cluster killed. Engines and gateways reconnect and resubscribe on their own, /readyz is
+ * false while they are cut off, and no acknowledged order is lost (each is verified by an identical
+ * resend, which the engine answers with the original order).
+ */
+describe('fault: NATS outages', () => {
+  const cleanup: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
+  });
+
+  async function stack(natsUrl: string, engineEnv: Record<string, string> = {}) {
+    const engine = await startEngine('engine', natsUrl, engineEnv);
+    cleanup.push(() => engine.service.kill());
+    const gateway = await startGateway('gateway', natsUrl);
+    cleanup.push(() => gateway.service.kill());
+    const nc = await connect({ servers: natsUrl.split(','), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    cleanup.push(() => nc.close());
+    const users = ['u1', 'u2', 'u3', 'u4'];
+    const watchers: OrderWatcher[] = [];
+    for (const user of users) watchers.push(await watchOrders(user, [gateway.wsUrl]));
+    cleanup.push(() => Promise.all(watchers.map((w) => w.client.close())));
+    return { engine, gateway, nc, users, watchers };
+  }
+
+  async function underLoad(nc: NatsConnection, users: string[], services: Service[], fault: () => Promise<void>) {
+    const load = new OrderLoad(nc, users, 100);
+    const probe = new ReadinessProbe(services);
+    await waitFor(() => (load.acked.length >= 100 ? true : undefined), { timeoutMs: 20_000, description: '100 orders before the fault' });
+    const faultAt = Date.now();
+    await fault();
+    const ackedAtFault = load.acked.length;
+    await waitFor(() => (load.acked.length >= ackedAtFault + 100 ? true : undefined), { timeoutMs: 45_000, description: '100 orders after the fault' });
+    await load.stop();
+    probe.stop();
+    const firstAckAfter = load.ackTimes.find((t) => t > faultAt + 1);
+    return { load, probe, faultAt, recoveryMs: firstAckAfter === undefined ? undefined : firstAckAfter - faultAt };
+  }
+
+  /** After the fault: new OrderUpdates reach the SDK clients through the gateway (it resubscribed). */
+  async function eventsFlowAgain(nc: NatsConnection, watchers: OrderWatcher[]) {
+    const before = watchers.map((w) => w.delivered.get(SYMBOL)?.length ?? 0);
+    const load = new OrderLoad(nc, watchers.map((w) => w.userId), 50);
+    await waitFor(() => (watchers.every((w, i) => (w.delivered.get(SYMBOL)?.length ?? 0) > before[i]) ? true : undefined), { timeoutMs: 15_000, description: 'events through the gateway again' });
+    await load.stop();
+  }
+
+  it('nats-server restarted (down ~1 s): readiness drops and returns, no acknowledged order lost', async () => {
+    const nats = await NatsServer.start({ jetstream: true });
+    cleanup.push(() => nats.dispose());
+    const { engine, gateway, nc, users, watchers } = await stack(nats.url);
+    const { load, probe, faultAt, recoveryMs } = await underLoad(nc, users, [engine, gateway], async () => {
+      await nats.stop();
+      await delay(1000);
+      await nats.restart();
+    });
+    const gw = probe.outage('gateway', faultAt);
+    const en = probe.outage('engine', faultAt);
+    expect(gw.sawNotReady).toBe(true);
+    expect(en.sawNotReady).toBe(true);
+    expect(gw.readyAgainAt).toBeDefined();
+    expect(en.readyAgainAt).toBeDefined();
+    expect(await load.verifyAcked()).toEqual([]);
+    await eventsFlowAgain(nc, watchers);
+    const gaps = watchers.reduce((n, w) => n + w.gaps.length, 0);
+    console.log(JSON.stringify({ fault: 'nats-server restart', ordersAcked: load.acked.length, lostAcked: 0, retries: load.retries, recoveryMs, gatewayNotReadyMs: gw.readyAgainAt! - faultAt, engineNotReadyMs: en.readyAgainAt! - faultAt, sdkGapsReported: gaps }));
+  });
+
+  it('one node of a 3-node cluster killed: R3 journal and event streams carry on, no acknowledged order lost', async () => {
+    const cluster = await NatsCluster.start(3);
+    cleanup.push(() => cluster.dispose());
+    const { engine, gateway, nc, users, watchers } = await stack(cluster.natsUrl, { JOURNAL_REPLICAS: '3', EVENTS_REPLICAS: '3' });
+    const { load, probe, faultAt, recoveryMs } = await underLoad(nc, users, [engine, gateway], async () => {
+      await cluster.nodes[0].kill();
+    });
+    expect(await load.verifyAcked()).toEqual([]);
+    expect(await engine.readyz()).toBe(200);
+    expect(await gateway.readyz()).toBe(200);
+    await eventsFlowAgain(nc, watchers);
+    const gw = probe.outage('gateway', faultAt);
+    const en = probe.outage('engine', faultAt);
+    const gaps = watchers.reduce((n, w) => n + w.gaps.length, 0);
+    console.log(JSON.stringify({ fault: 'cluster node kill -9', ordersAcked: load.acked.length, lostAcked: 0, retries: load.retries, recoveryMs, gatewayNotReady: gw.sawNotReady, engineNotReady: en.sawNotReady, sdkGapsReported: gaps }));
+  });
+});
