@@ -15,6 +15,8 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { createSymbolSpec, validateCommand } from '../../libs/contracts/dist/index.js';
 import { BookOrder, OrderBook, STP_NONE, TIF_GTC, TIF_IOC, createSymbolEngine } from '../../libs/order-book/dist/index.js';
 import peer from 'nodejs-order-book';
@@ -192,6 +194,11 @@ const gcObserver = new PerformanceObserver((list) => {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+// A full collection before each measured run, so that garbage of the previous run (or of the
+// generator) is not collected inside this one. Enabled without a command-line flag.
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = vm.runInNewContext('gc');
+
 async function maxGcPause(from, to) {
   await settle();
   await new Promise((resolve) => setTimeout(resolve, 20));
@@ -201,6 +208,7 @@ async function maxGcPause(from, to) {
 }
 
 async function throughputRun(make, data) {
+  collectGarbage();
   const runner = make(data);
   const n = data.count;
   const from = performance.now();
@@ -217,6 +225,7 @@ async function throughputRun(make, data) {
 }
 
 async function latencyRun(make, data) {
+  collectGarbage();
   const runner = make(data);
   const n = data.count;
   const samples = new Float64Array(n);
