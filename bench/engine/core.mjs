@@ -195,9 +195,15 @@ const gcObserver = new PerformanceObserver((list) => {
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 // A full collection before each measured run, so that garbage of the previous run (or of the
-// generator) is not collected inside this one. Enabled without a command-line flag.
-v8.setFlagsFromString('--expose-gc');
-const collectGarbage = vm.runInNewContext('gc');
+// generator) is not collected inside this one. Enabled without a command-line flag, on first use.
+let gcFunction;
+function collectGarbage() {
+  if (gcFunction === undefined) {
+    v8.setFlagsFromString('--expose-gc');
+    gcFunction = vm.runInNewContext('gc');
+  }
+  gcFunction();
+}
 
 async function maxGcPause(from, to) {
   await settle();

@@ -3,16 +3,20 @@
 // JSON.parse + createSymbolEngine(spec, state) per symbol.
 //
 //   npx tsc -b tsconfig.build.json && node bench/engine/state-export.mjs [--symbols=10000] [--orders=100]
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createSymbolSpec } from '../../libs/contracts/dist/index.js';
 import { createSymbolEngine } from '../../libs/order-book/dist/index.js';
+
+const RESULTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'results', 'engine-state.json');
 
 function symbolName(i) {
   return `S${i}-USD`;
 }
 
-export async function runStateBench({ symbols = 10_000, ordersPerSymbol = 100, log = console.log } = {}) {
+export async function runStateBench({ symbols = 10_000, ordersPerSymbol = 100, write = true, log = console.log } = {}) {
   const specs = [];
   const engines = [];
   for (let s = 0; s < symbols; s++) {
@@ -67,6 +71,11 @@ export async function runStateBench({ symbols = 10_000, ordersPerSymbol = 100, l
     `state: ${resting.toLocaleString('en')} resting orders over ${symbols.toLocaleString('en')} symbols, ${(bytes / 1e6).toFixed(1)} MB of JSON: ` +
       `export+stringify ${result.exportMs} ms (cpu ${result.exportCpuMs} ms), parse+import ${result.importMs} ms (cpu ${result.importCpuMs} ms); load ${result.loadavg.join(' ')}`,
   );
+  if (write) {
+    mkdirSync(dirname(RESULTS), { recursive: true });
+    writeFileSync(RESULTS, `${JSON.stringify({ benchmark: 'engine-state', date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, ...result }, null, 2)}\n`);
+    log(`written ${RESULTS}`);
+  }
   return result;
 }
 
