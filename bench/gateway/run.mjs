@@ -8,7 +8,7 @@
 // subscribers), BENCH_DELIVERY_SECONDS (5), BENCH_LIGHT_RATE (events/s of a second, light latency
 // point on the same subscribers, 10; 0 = off), BENCH_LIGHT_SECONDS (3), BENCH_IDLE_CONNECTIONS (10000),
 // BENCH_AUTH_CONNECTIONS (5000), BENCH_SOURCE_ADDRESSES (16), BENCH_MAX_SECONDS (600: the whole
-// run is aborted past it). `--quick` shrinks everything for a smoke run (results not written);
+// run is aborted past it), BENCH_GATEWAY_MAIN (another gateway build's dist/main.js). `--quick` shrinks everything for a smoke run (results not written);
 // `--chart-only` redraws the SVG from the last results file.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -322,7 +322,7 @@ async function main() {
       finishedAt: new Date().toISOString(),
       machine: machine(),
       loadAverageAtEnd: os.loadavg().map((v) => round(v, 2)),
-      config: { ...config, targets },
+      config: { ...config, targets, gatewayMain: process.env.BENCH_GATEWAY_MAIN },
       targets: TARGETS,
       method: {
         cpu: 'sum of /proc/<pid>/task/*/schedstat run time (ns) of the server process over the publish window until every delivery was counted, divided by deliveries counted by the clients; /proc/<pid>/stat utime+stime (10 ms ticks) kept as statCpuUsPerDelivery',

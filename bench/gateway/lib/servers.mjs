@@ -9,7 +9,8 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export const TARGETS = {
   gateway: {
-    script: `${ROOT}apps/gateway/dist/main.js`,
+    // BENCH_GATEWAY_MAIN: benchmark another build (e.g. an older commit's) against the same baseline.
+    script: process.env.BENCH_GATEWAY_MAIN ?? `${ROOT}apps/gateway/dist/main.js`,
     env: ({ natsUrl, port, adminPort, jwtSecret }) => ({
       NATS_URL: natsUrl,
       HOST: '127.0.0.1',
