@@ -94,13 +94,12 @@ export class RunningTarget {
     const service = ChildService.start(name, target.script, target.env({ natsUrl, port, adminPort, jwtSecret }));
     const running = new RunningTarget(name, service, port);
     try {
-      await waitFor(
-        async () => {
-          if (!service.running) throw new TargetUnavailableError(`${name} exited at start:\n${service.logs.slice(-2000)}`);
-          return probe(running.url('/ws/trades?symbols=BTC-USD'));
-        },
+      // waitFor treats a throwing probe as "not yet", so an exit is reported as a value instead.
+      const outcome = await waitFor(
+        async () => (!service.running ? 'exited' : (await probe(running.url('/ws/trades?symbols=BTC-USD'))) && 'ready'),
         { timeoutMs: 20_000, intervalMs: 100, description: `${name} accepting /ws/trades on port ${port}` },
       );
+      if (outcome === 'exited') throw new TargetUnavailableError(`${name} exited at start: ${service.logs.trim().slice(-2000)}`);
     } catch (err) {
       await service.kill();
       throw err;
