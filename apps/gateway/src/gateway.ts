@@ -28,12 +28,18 @@ export interface GatewayHandle {
   readiness(): Readiness;
   /** Graceful shutdown: not ready, no new upgrades (503), clients closed with 1001 over `drainMs`, NATS drained. */
   stop(drainMs?: number): Promise<void>;
+  /** Re-reads JWT_JWKS_FILE now (SIGHUP); the file is also watched. No-op with a fixed key. */
+  reloadKeys(): void;
 }
 
 export async function startGateway(config: GatewayConfig, log: Logger = createLogger(config.logLevel)): Promise<GatewayHandle> {
   const uWS = assertNativeUws();
   const metrics = new GatewayMetrics();
-  const verifier = await TokenVerifier.create(config);
+  const verifier = await TokenVerifier.create(config, (result) => {
+    // Key ids only: never key material or tokens in logs.
+    if (result.ok) log.info({ kids: result.kids }, 'JWKS reloaded');
+    else log.error({ err: result.error.message }, 'JWKS reload failed; keeping the previous keys');
+  });
   const state = { draining: false, natsConnected: false };
   let ctx: GatewayContext | undefined;
 
@@ -57,7 +63,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
         metrics.natsConnected.set(connected ? 1 : 0);
       },
       onReconnect: () => books?.onReconnect(),
-    });
+    }, config.natsAuth);
   } catch (err) {
     await admin.close();
     throw err;
@@ -100,10 +106,11 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
       (app as unknown as { close?: () => void }).close?.();
       await link.drain();
       await admin.close();
+      verifier.close();
       log.info('gateway stopped');
     })();
     return stopping;
   };
 
-  return { port, adminPort: admin.port, metrics, log, readiness, stop };
+  return { port, adminPort: admin.port, metrics, log, readiness, stop, reloadKeys: () => void verifier.reloadKeys() };
 }

@@ -35,6 +35,8 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Key rotation: SIGHUP re-reads JWT_JWKS_FILE (it is also watched for changes).
+  process.on('SIGHUP', () => gateway.reloadKeys());
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 }

@@ -1,3 +1,4 @@
+import { NATS_AUTH_ENV_VARS, NatsAuthConfigError, readNatsAuth, type NatsAuth } from '@trading/nats-auth';
 import { ConfigError } from './config-error.js';
 
 export { ConfigError } from './config-error.js';
@@ -5,11 +6,17 @@ export { ConfigError } from './config-error.js';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-export type JwtKeyConfig = { kind: 'secret'; secret: string } | { kind: 'publicKey'; pem: string };
+export type JwtKeyConfig =
+  | { kind: 'secret'; secret: string }
+  | { kind: 'publicKey'; pem: string }
+  /** A JWKS file (several keys, picked by `kid`): keys rotate by editing the file, no restart. */
+  | { kind: 'jwks'; file: string };
 
 /** Everything the gateway needs, read only from the environment (contract section 6). */
 export interface GatewayConfig {
   natsServers: string[];
+  /** Creds file and TLS files (NATS_CREDS, NATS_TLS_*); user:password may also sit in natsServers. */
+  natsAuth: NatsAuth;
   host: string;
   /** 0 = any free port (tests); the bound port is on the running gateway's handle. */
   port: number;
@@ -31,6 +38,8 @@ export interface GatewayConfig {
   natsRequestTimeoutMs: number;
   maxHttpBodyBytes: number;
   corsOrigins: string[];
+  /** Origins allowed to open WebSockets and call the API from a browser; empty = any. */
+  allowedOrigins: string[];
 }
 
 export interface EnvVarSpec {
@@ -43,11 +52,17 @@ export interface EnvVarSpec {
 /** Every variable the gateway reads. The deployment manifests are cross-checked against this list: keep names stable. */
 export const GATEWAY_ENV_VARS: readonly EnvVarSpec[] = [
   { name: 'NATS_URL', default: 'nats://127.0.0.1:4222', description: 'Comma-separated NATS server URLs; nats://user:password@host:port credentials are used for the connection and never logged.' },
+  ...NATS_AUTH_ENV_VARS,
   { name: 'HOST', default: '0.0.0.0', description: 'Interface the WebSocket/HTTP listener binds to.' },
   { name: 'PORT', default: '8080', description: 'WebSocket and order-entry HTTP port (0 = any free port).' },
   { name: 'ADMIN_PORT', default: '9090', description: 'Port of /healthz, /readyz and /metrics (0 = any free port).' },
-  { name: 'JWT_SECRET', default: '', description: 'HS256 secret (at least 32 bytes). Exactly one of JWT_SECRET or JWT_PUBLIC_KEY is required.' },
-  { name: 'JWT_PUBLIC_KEY', default: '', description: 'PEM public key (SPKI) for RS256 or ES256 tokens. Exactly one of JWT_SECRET or JWT_PUBLIC_KEY is required.' },
+  { name: 'JWT_SECRET', default: '', description: 'HS256 secret (at least 32 bytes). Exactly one of JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_FILE is required.' },
+  { name: 'JWT_PUBLIC_KEY', default: '', description: 'PEM public key (SPKI) for RS256 or ES256 tokens. Exactly one of JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_FILE is required.' },
+  {
+    name: 'JWT_JWKS_FILE',
+    default: '',
+    description: 'Path of a JWKS file ({"keys":[...]}, RS256/ES256 public keys chosen by kid). Re-read when it changes and on SIGHUP, so keys rotate without downtime; a bad new file keeps the old keys.',
+  },
   { name: 'JWT_ISSUER', default: '', description: 'If set, tokens must carry this `iss`.' },
   { name: 'JWT_AUDIENCE', default: '', description: 'If set, tokens must carry this `aud`.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' },
@@ -63,7 +78,12 @@ export const GATEWAY_ENV_VARS: readonly EnvVarSpec[] = [
   { name: 'IDLE_TIMEOUT_SECONDS', default: '60', description: 'Idle timeout; the server pings idle connections and closes those that stay silent. 8-960, or 0 to disable.' },
   { name: 'NATS_REQUEST_TIMEOUT_MS', default: '3000', description: 'How long to wait for an engine answer (commands and snapshots) before 503.' },
   { name: 'MAX_HTTP_BODY_BYTES', default: '16384', description: 'Largest order-entry request body; beyond it, HTTP 413.' },
-  { name: 'CORS_ORIGINS', default: '', description: 'Comma-separated origins allowed to call the order-entry API from a browser, or * for any; empty = no CORS headers.' },
+  { name: 'CORS_ORIGINS', default: '', description: 'Comma-separated origins allowed to call the order-entry API from a browser, or * for any; empty = those of ALLOWED_ORIGINS (none when that is empty too).' },
+  {
+    name: 'ALLOWED_ORIGINS',
+    default: '',
+    description: 'Comma-separated origins (https://app.example.com) whose browser pages may open WebSockets and call the order API; another Origin gets 403 ORIGIN_NOT_ALLOWED. Requests without Origin (non-browser clients) pass. Empty = any origin.',
+  },
 ];
 
 type Env = Record<string, string | undefined>;
@@ -97,7 +117,12 @@ function natsServers(env: Env): string[] {
 function jwtKey(env: Env): JwtKeyConfig {
   const secret = raw(env, 'JWT_SECRET');
   const pem = env.JWT_PUBLIC_KEY?.trim() || undefined;
-  if (secret && pem) throw new ConfigError('JWT_SECRET', 'set either JWT_SECRET or JWT_PUBLIC_KEY, not both');
+  const jwks = raw(env, 'JWT_JWKS_FILE');
+  if ([secret, pem, jwks].filter(Boolean).length > 1) {
+    throw new ConfigError(secret ? 'JWT_SECRET' : 'JWT_PUBLIC_KEY', 'set only one of JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_FILE');
+  }
+  // The file's content is checked when the verifier loads it (startGateway), with the same error type.
+  if (jwks) return { kind: 'jwks', file: jwks };
   if (secret) {
     // HS256 with a short secret is brute-forceable offline from any token a client holds.
     if (Buffer.byteLength(secret) < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 bytes long');
@@ -107,7 +132,7 @@ function jwtKey(env: Env): JwtKeyConfig {
     if (!pem.includes('-----BEGIN PUBLIC KEY-----')) throw new ConfigError('JWT_PUBLIC_KEY', 'must be a PEM SPKI public key (-----BEGIN PUBLIC KEY-----)');
     return { kind: 'publicKey', pem: pem.replace(/\\n/g, '\n') };
   }
-  throw new ConfigError('JWT_SECRET', 'one of JWT_SECRET (HS256) or JWT_PUBLIC_KEY (RS256/ES256 PEM) is required');
+  throw new ConfigError('JWT_SECRET', 'one of JWT_SECRET (HS256), JWT_PUBLIC_KEY (RS256/ES256 PEM) or JWT_JWKS_FILE is required');
 }
 
 function idleTimeout(env: Env): number {
@@ -117,16 +142,37 @@ function idleTimeout(env: Env): number {
   return seconds;
 }
 
-function corsOrigins(env: Env): string[] {
-  const value = raw(env, 'CORS_ORIGINS');
+function originList(env: Env, name: string, star: boolean): string[] {
+  const value = raw(env, name);
   if (value === undefined) return [];
   const origins = value.split(',').map((s) => s.trim()).filter(Boolean);
   for (const origin of origins) {
-    if (origin !== '*' && !/^https?:\/\/[^\s/]+$/.test(origin)) {
-      throw new ConfigError('CORS_ORIGINS', `${JSON.stringify(origin)} must be * or an origin like https://app.example.com`);
+    if (origin === '*' && star) continue;
+    if (!/^https?:\/\/[^\s/]+$/.test(origin)) {
+      throw new ConfigError(name, `${JSON.stringify(origin)} must be ${star ? '* or ' : ''}an origin like https://app.example.com`);
     }
   }
   return origins;
+}
+
+/** CORS may only open what the Origin allow-list lets in; without its own list it follows that one. */
+function corsOrigins(env: Env, allowed: string[]): string[] {
+  const cors = originList(env, 'CORS_ORIGINS', true);
+  if (cors.length === 0) return allowed;
+  if (allowed.length > 0) {
+    const outside = cors.filter((o) => !allowed.includes(o));
+    if (outside.length > 0) throw new ConfigError('CORS_ORIGINS', `${outside.join(', ')} not in ALLOWED_ORIGINS (a browser from there would be refused anyway)`);
+  }
+  return cors;
+}
+
+function natsAuth(env: Env): NatsAuth {
+  try {
+    return readNatsAuth(env);
+  } catch (err) {
+    if (err instanceof NatsAuthConfigError) throw new ConfigError(err.variable, err.message);
+    throw err;
+  }
 }
 
 /** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
@@ -134,8 +180,10 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const logLevel = (raw(env, 'LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   const maxMessagesPerSecond = integer(env, 'MAX_MESSAGES_PER_SECOND', 50, 1, 1_000_000);
+  const allowedOrigins = originList(env, 'ALLOWED_ORIGINS', false);
   return {
     natsServers: natsServers(env),
+    natsAuth: natsAuth(env),
     host: raw(env, 'HOST') ?? '0.0.0.0',
     port: integer(env, 'PORT', 8080, 0, 65535),
     adminPort: integer(env, 'ADMIN_PORT', 9090, 0, 65535),
@@ -155,6 +203,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     idleTimeoutSeconds: idleTimeout(env),
     natsRequestTimeoutMs: integer(env, 'NATS_REQUEST_TIMEOUT_MS', 3_000, 50, 120_000),
     maxHttpBodyBytes: integer(env, 'MAX_HTTP_BODY_BYTES', 16_384, 256, 16 * 1024 * 1024),
-    corsOrigins: corsOrigins(env),
+    corsOrigins: corsOrigins(env, allowedOrigins),
+    allowedOrigins,
   };
 }

@@ -1,5 +1,18 @@
 import type { HttpResponse } from 'uWebSockets.js';
 
+/**
+ * On every HTTP answer: the API only ever returns JSON to scripts, so nothing may be sniffed as
+ * HTML, cached (answers carry orders), framed, or leak the URL through Referer.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'no-store',
+  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Resource-Policy': 'same-site',
+};
+
 export const STATUS_TEXT: Record<number, string> = {
   200: '200 OK',
   204: '204 No Content',
@@ -35,6 +48,7 @@ export function reply(
   res.cork(() => {
     res.writeStatus(STATUS_TEXT[status] ?? `${status} Status`);
     res.writeHeader('Content-Type', 'application/json');
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.writeHeader(name, value);
     for (const [name, value] of Object.entries(headers)) res.writeHeader(name, value);
     res.end(body);
   });

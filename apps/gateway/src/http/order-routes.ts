@@ -11,7 +11,8 @@ import type { GatewayContext } from '../gateway-context.js';
 import { AuthError } from '../auth/auth-error.js';
 import { tokenFrom, type Identity } from '../auth/token-verifier.js';
 import { CorsPolicy } from './cors.js';
-import { errorBody, reply } from './http-reply.js';
+import { errorBody, reply, SECURITY_HEADERS } from './http-reply.js';
+import { OriginPolicy } from './origin-policy.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
 import { decodeComponent, parseQuery } from './query-string.js';
 
@@ -41,12 +42,13 @@ interface RequestHead {
  */
 export function registerOrderRoutes(app: TemplatedApp, ctx: GatewayContext): void {
   const cors = new CorsPolicy(ctx.config.corsOrigins);
+  const origins = new OriginPolicy(ctx.config.allowedOrigins);
 
   app.options('/api/v1/*', (res, req) => {
     const headers = cors.preflightHeaders(req);
     res.cork(() => {
       res.writeStatus('204 No Content');
-      for (const [name, value] of Object.entries(headers)) res.writeHeader(name, value);
+      for (const [name, value] of Object.entries({ ...SECURITY_HEADERS, ...headers })) res.writeHeader(name, value);
       res.end();
     });
   });
@@ -57,6 +59,7 @@ export function registerOrderRoutes(app: TemplatedApp, ctx: GatewayContext): voi
     const bodyRead = readBody(res, ctx.config.maxHttpBodyBytes);
     bodyRead.catch(() => undefined); // a 401 may answer before the body is read
     handle(ctx, cors, res, head, async () => {
+      checkOrigin(origins, head);
       const identity = await authenticate(ctx, head);
       const body = await bodyRead;
       let raw: unknown;
@@ -85,6 +88,7 @@ export function registerOrderRoutes(app: TemplatedApp, ctx: GatewayContext): voi
   app.del('/api/v1/orders/:orderId', (res, req) => {
     const head = { ...readHead(req), orderId: req.getParameter(0) };
     handle(ctx, cors, res, head, async () => {
+      checkOrigin(origins, head);
       const identity = await authenticate(ctx, head);
       let query: Map<string, string>;
       let orderId: string;
@@ -107,6 +111,10 @@ export function registerOrderRoutes(app: TemplatedApp, ctx: GatewayContext): voi
 
 function readHead(req: HttpRequest): RequestHead {
   return { authorization: req.getHeader('authorization'), origin: req.getHeader('origin'), query: req.getQuery() ?? '' };
+}
+
+function checkOrigin(origins: OriginPolicy, head: RequestHead): void {
+  if (!origins.allows(head.origin)) throw new HttpRefusal(403, 'ORIGIN_NOT_ALLOWED', 'requests from this origin are not allowed');
 }
 
 async function authenticate(ctx: GatewayContext, head: RequestHead): Promise<Identity> {

@@ -1,6 +1,9 @@
 import { connect } from '@nats-io/transport-node';
 import { errors, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import { natsIdentityOptions, type NatsAuth } from '@trading/nats-auth';
 import type { Logger } from '../logging/logger.js';
+
+export { redactUrls, splitCredentials } from '@trading/nats-auth';
 
 export type { NatsConnection, Subscription } from '@nats-io/nats-core';
 
@@ -29,12 +32,10 @@ export class NatsLink {
     private readonly log: Logger,
   ) {}
 
-  static async open(urls: string[], name: string, log: Logger, events: NatsLinkEvents): Promise<NatsLink> {
-    const { servers, user, pass } = splitCredentials(urls);
+  /** `urls` may carry `user:password@`; `auth` adds a creds file and TLS (NATS_CREDS, NATS_TLS_*). */
+  static async open(urls: string[], name: string, log: Logger, events: NatsLinkEvents, auth: NatsAuth = {}): Promise<NatsLink> {
     const nc = await connect({
-      servers,
-      user,
-      pass,
+      ...natsIdentityOptions(urls, auth),
       name,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
@@ -104,25 +105,3 @@ export function classifyRequestError(err: unknown): RequestOutcome {
 
 export type { Subscription as NatsSubscription };
 
-/**
- * `nats://user:password@host:port` in NATS_URL: the nats.js client does not read credentials from
- * URLs, so they are taken out here (first URL that has them wins) and passed as options.
- */
-export function splitCredentials(urls: string[]): { servers: string[]; user?: string; pass?: string } {
-  let user: string | undefined;
-  let pass: string | undefined;
-  const servers = urls.map((url) => {
-    const match = /^([a-z]+:\/\/)([^@/]+)@(.+)$/.exec(url);
-    if (!match) return url;
-    const [u, ...rest] = match[2].split(':');
-    user ??= decodeURIComponent(u);
-    pass ??= decodeURIComponent(rest.join(':'));
-    return match[1] + match[3];
-  });
-  return { servers, user, pass };
-}
-
-/** NATS URLs safe to log: credentials replaced by `***`. */
-export function redactUrls(urls: string[]): string[] {
-  return urls.map((url) => url.replace(/^([a-z]+:\/\/)[^@/]+@/, '$1***@'));
-}

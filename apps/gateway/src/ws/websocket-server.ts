@@ -5,6 +5,7 @@ import { AuthError } from '../auth/auth-error.js';
 import { tokenFrom, type Identity } from '../auth/token-verifier.js';
 import type { BookSync } from '../books/book-sync.js';
 import { reply } from '../http/http-reply.js';
+import { OriginPolicy } from '../http/origin-policy.js';
 import { ClientSession } from './client-session.js';
 import { routeUpgrade, UpgradeRefusal, type UpgradeTarget } from './upgrade-routes.js';
 
@@ -12,6 +13,7 @@ interface UpgradeRequest {
   path: string;
   query: string;
   authorization: string;
+  origin: string;
   key: string;
   protocol: string;
   extensions: string;
@@ -21,6 +23,7 @@ interface UpgradeRequest {
 /** The uWS WebSocket behaviour for every endpoint: checks at upgrade, then a ClientSession per socket. */
 export function websocketBehavior(ctx: GatewayContext): WebSocketBehavior<SocketData> {
   const { config, log, metrics } = ctx;
+  const origins = new OriginPolicy(config.allowedOrigins);
   return {
     // uWS cuts frames over maxPayloadLength at the TCP level (the client sees 1006, not 1009), so its
     // cap sits above ours: frames up to 4x MAX_FRAME_BYTES get a proper 1009 from onMessage, larger
@@ -36,6 +39,7 @@ export function websocketBehavior(ctx: GatewayContext): WebSocketBehavior<Socket
         path: req.getUrl(),
         query: req.getQuery() ?? '',
         authorization: req.getHeader('authorization'),
+        origin: req.getHeader('origin'),
         key: req.getHeader('sec-websocket-key'),
         protocol: req.getHeader('sec-websocket-protocol'),
         extensions: req.getHeader('sec-websocket-extensions'),
@@ -44,6 +48,11 @@ export function websocketBehavior(ctx: GatewayContext): WebSocketBehavior<Socket
       res.onAborted(() => {
         res.aborted = true;
       });
+      // Before any work (quota, token, NATS): a page from another site gets nothing but a 403.
+      if (!origins.allows(request.origin)) {
+        refuse(ctx, res, new UpgradeRefusal(403, 'ORIGIN_NOT_ALLOWED', 'WebSocket connections from this origin are not allowed'));
+        return;
+      }
       upgrade(ctx, res, request, context).catch((err: unknown) => {
         log.error({ err }, 'upgrade failed');
         refuse(ctx, res, new UpgradeRefusal(500, 'INTERNAL', 'internal error'));

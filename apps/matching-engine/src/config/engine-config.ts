@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { parseSymbolsList, type SymbolSpec } from '@trading/contracts';
+import { NATS_AUTH_ENV_VARS, NatsAuthConfigError, readNatsAuth, type NatsAuth } from '@trading/nats-auth';
 import { ConfigError } from './config-error.js';
 
 export { ConfigError, CONFIG_ERROR_EXIT_CODE } from './config-error.js';
@@ -9,6 +10,8 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 
 export interface EngineConfig {
   readonly natsServers: string[];
+  /** Creds file and TLS files (NATS_CREDS, NATS_TLS_*); user:password may also sit in natsServers. */
+  readonly natsAuth: NatsAuth;
   readonly symbols: SymbolSpec[];
   readonly adminPort: number;
   readonly logLevel: LogLevel;
@@ -36,7 +39,12 @@ export interface EnvVarDoc {
 
 /** Every environment variable the engine reads (the deployment checks its manifests against this list). */
 export const ENGINE_ENV_VARS: readonly EnvVarDoc[] = [
-  { name: 'NATS_URL', default: 'nats://127.0.0.1:4222', description: 'Comma-separated NATS server URLs.' },
+  {
+    name: 'NATS_URL',
+    default: 'nats://127.0.0.1:4222',
+    description: 'Comma-separated NATS server URLs; nats://user:password@host:port credentials are used for the connection and never logged.',
+  },
+  ...NATS_AUTH_ENV_VARS,
   {
     name: 'SYMBOLS',
     default: undefined,
@@ -107,6 +115,15 @@ function natsServers(env: NodeJS.ProcessEnv): string[] {
   return servers;
 }
 
+function natsAuth(env: NodeJS.ProcessEnv): NatsAuth {
+  try {
+    return readNatsAuth(env);
+  } catch (err) {
+    if (err instanceof NatsAuthConfigError) throw new ConfigError(err.variable, err.message);
+    throw err;
+  }
+}
+
 /** Reads and checks the whole configuration; throws ConfigError naming the first bad variable. */
 export function loadEngineConfig(env: NodeJS.ProcessEnv): EngineConfig {
   let symbols: SymbolSpec[];
@@ -122,6 +139,7 @@ export function loadEngineConfig(env: NodeJS.ProcessEnv): EngineConfig {
   if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(instanceId)) throw new ConfigError('INSTANCE_ID', `"${instanceId}" must match ^[A-Za-z0-9_.:-]{1,128}$`);
   return {
     natsServers: natsServers(env),
+    natsAuth: natsAuth(env),
     symbols,
     adminPort: integer(env, 'ADMIN_PORT', 0, 65535),
     logLevel,

@@ -80,8 +80,8 @@ export class EngineRuntime {
   async start(): Promise<void> {
     const name = `matching-engine ${this.config.instanceId}`;
     const [conn, journalConn] = await Promise.all([
-      EngineNatsConnection.open(this.config.natsServers, name, this.log),
-      EngineNatsConnection.open(this.config.natsServers, `${name} journal`, this.log),
+      EngineNatsConnection.open(this.config.natsServers, name, this.log, this.config.natsAuth),
+      EngineNatsConnection.open(this.config.natsServers, `${name} journal`, this.log, this.config.natsAuth),
     ]);
     this.connections = [conn, journalConn];
     const infra = await this.prepareInfrastructure(conn, journalConn);

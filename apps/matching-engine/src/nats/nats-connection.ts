@@ -1,4 +1,5 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { natsIdentityOptions, type NatsAuth } from '@trading/nats-auth';
 import type { Logger } from '../logging/logger.js';
 
 /**
@@ -17,9 +18,10 @@ export class EngineNatsConnection {
     void this.watchStatus();
   }
 
-  static async open(servers: string[], name: string, log: Logger): Promise<EngineNatsConnection> {
+  /** `servers` may carry `user:password@`; `auth` adds a creds file and TLS (NATS_CREDS, NATS_TLS_*). */
+  static async open(servers: string[], name: string, log: Logger, auth: NatsAuth = {}): Promise<EngineNatsConnection> {
     const nc = await connect({
-      servers,
+      ...natsIdentityOptions(servers, auth),
       name,
       // Keep trying for ever: the engine's job is to come back once NATS does.
       maxReconnectAttempts: -1,
