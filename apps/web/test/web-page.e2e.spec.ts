@@ -67,7 +67,14 @@ describe('live trading page in headless Chromium', () => {
   let alice: Page;
 
   beforeAll(async () => {
-    [stack, browser] = await Promise.all([startStack({ symbols: `${SYMBOL}:0.01:0.0001,ETH-USD:0.01:0.0001`, gateways: 2 }), launchChromium()]);
+    // Both start at once; each is kept even if the other fails, so afterAll can stop it.
+    const launching = launchChromium();
+    launching.catch(() => undefined);
+    try {
+      stack = await startStack({ symbols: `${SYMBOL}:0.01:0.0001,ETH-USD:0.01:0.0001`, gateways: 2 });
+    } finally {
+      browser = await launching;
+    }
   }, 45_000);
 
   afterAll(async () => {

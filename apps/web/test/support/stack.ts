@@ -34,13 +34,18 @@ export interface Stack {
 }
 
 async function ready(service: ChildService, adminPort: number): Promise<void> {
-  await waitFor(
-    async () => {
-      if (!service.running) throw new Error(`${service.name} exited:\n${service.logs.slice(-3000)}`);
-      return (await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status === 200;
-    },
-    { timeoutMs: 20_000, intervalMs: 50, description: `${service.name} /readyz` },
-  );
+  try {
+    await waitFor(
+      async () => {
+        if (!service.running) throw new Error(`${service.name} exited`);
+        return (await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status === 200;
+      },
+      { timeoutMs: 20_000, intervalMs: 50, description: `${service.name} /readyz` },
+    );
+  } catch (err) {
+    // The service's own last words say more than "fetch failed".
+    throw new Error(`${(err as Error).message}\n--- ${service.name} output ---\n${service.logs.slice(-3000)}`);
+  }
 }
 
 export async function startStack(options: { symbols: string; gateways: number }): Promise<Stack> {
