@@ -233,4 +233,26 @@ describe('properties over random command streams', () => {
       { numRuns: 100 },
     );
   });
+
+  it('never throws and never changes state on malformed input, whatever the fields hold', () => {
+    const field = fc.constantFrom('type', 'userId', 'clientOrderId', 'side', 'orderType', 'price', 'quantity', 'timeInForce', 'postOnly', 'stp', 'orderId', 'extra');
+    const mutated = fc.tuple(command, field, fc.anything({ withNullPrototype: true, withObjectString: true })).map(([c, key, value]) => ({ ...c, [key]: value }) as unknown);
+    fc.assert(
+      fc.property(stream, fc.array(fc.oneof(mutated, fc.anything()), { maxLength: 20 }), (prefix, junk) => {
+        const engine = createSymbolEngine(BTC);
+        prefix.forEach((c, i) => engine.apply(c, 1000 + i));
+        for (const input of junk) {
+          const before = JSON.stringify(engine.exportState());
+          const r = engine.apply(input as TradingCommand, 5000);
+          expect(r.replyJson).toBe(JSON.stringify(r.reply));
+          if (!r.reply.ok || !r.changedState) {
+            expect(r.events).toHaveLength(0);
+            expect(JSON.stringify(engine.exportState())).toBe(before);
+          }
+          for (const e of r.events) expect(JSON.stringify(JSON.parse(e.payload))).toBe(e.payload);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
 });
