@@ -108,6 +108,10 @@ describe('live trading page in headless Chromium', () => {
     expect(await alice.textContent('#signin-error')).toMatch(/^VALIDATION_FAILED: must match/);
     await signIn(alice, 'alice');
     expect(await alice.textContent('#signin-status')).toBe('Signed in as alice');
+    expect(await alice.textContent('#signin-error')).toBe('');
+    // One user per page load: the sign-in inputs give way to a sign-out button.
+    expect(await alice.isVisible('#signout')).toBe(true);
+    expect(await alice.isVisible('#dev-user')).toBe(false);
   }, 20_000);
 
   it("shows the engine's VALIDATION_FAILED details next to the bad fields", async () => {

@@ -83,7 +83,12 @@ async function start(): Promise<void> {
   client.on('authenticated', ({ userId }) => {
     signInStatus.textContent = `Signed in as ${userId}`;
     document.body.dataset.userId = userId;
+    // One user per page load: another user's orders must never mix into this one's list.
+    byId('signin-inputs').hidden = true;
+    byId('signout').hidden = false;
   });
+  // Signing out drops the session, its token provider and the authenticated connection in one go.
+  byId('signout').addEventListener('click', () => window.location.reload());
   const signIn = async (make: () => Promise<Session> | Session) => {
     signInError.textContent = '';
     try {
