@@ -17,8 +17,8 @@ export interface EdgeHarness {
   dispose(): Promise<void>;
 }
 
-export async function startEdgeHarness(env: Record<string, string> = {}): Promise<EdgeHarness> {
-  const nats = await NatsServer.start({ jetstream: false });
+export async function startEdgeHarness(env: Record<string, string> = {}, options: { jetstream?: boolean } = {}): Promise<EdgeHarness> {
+  const nats = await NatsServer.start({ jetstream: options.jetstream ?? false });
   const engine = await FakeEngine.start(nats.url, ['BTC-USD', 'ETH-USD']);
   const logs: string[] = [];
   const sink = new Writable({
