@@ -4,7 +4,8 @@ Tokens (HS256; secret = --secret, else JWT_SECRET, else the local dev stack's se
   gentoken <userId> [--ttl 3600] [--secret S]     print a JWT whose "sub" is userId
   checktoken <jwt> [--secret S]                   verify a JWT and print its claims
 
-NATS (server = --nats URL, else NATS_URL, else nats://127.0.0.1:4222):
+NATS (server = --nats URL, else NATS_URL, else nats://127.0.0.1:4222; credentials: nats://user:password@host
+  in the URL, or NATS_CREDS=<file.creds>; TLS: NATS_TLS_CA, NATS_TLS_CERT, NATS_TLS_KEY):
   tail <orders|trades|book> [--symbol X] [--user U] [--count N]
                                                   print events as JSON lines until Ctrl-C
   place --user U --symbol S --side buy|sell [--type limit|market] [--price 1.00] --qty 0.1

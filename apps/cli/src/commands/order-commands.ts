@@ -133,7 +133,7 @@ function isCommandReply(value: unknown): value is CommandReply {
 
 async function sendCommand(request: OrderRequest, args: readonly string[], spec: OptionSpec, io: CliIo): Promise<number> {
   const { servers, timeoutMs } = natsSettings(args, spec, io);
-  const nc = await connectNats({ servers, name: 'trading-cli' });
+  const nc = await connectNats({ servers, name: 'trading-cli', env: io.env });
   try {
     const reply = await requestJson(nc, subjects.command(request.symbol), request.command, timeoutMs);
     if (!isCommandReply(reply)) throw new NatsUnavailableError(`unexpected reply: ${JSON.stringify(reply).slice(0, 200)}`);
@@ -172,7 +172,7 @@ export function parseSnapshotArgs(args: readonly string[]): { symbol: string; bo
 export async function snapshot(args: readonly string[], io: CliIo): Promise<number> {
   const { symbol, body } = parseSnapshotArgs(args);
   const { servers, timeoutMs } = natsSettings(args, SNAPSHOT_OPTIONS, io);
-  const nc = await connectNats({ servers, name: 'trading-cli' });
+  const nc = await connectNats({ servers, name: 'trading-cli', env: io.env });
   try {
     const reply = await requestJson(nc, subjects.snapshot(symbol), body, timeoutMs);
     io.out(JSON.stringify(reply));

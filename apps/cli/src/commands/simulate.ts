@@ -4,7 +4,8 @@ import { ContractError, parseSymbolsList, isUserId, type SymbolSpec } from '@tra
 import type { CliIo } from '../io.js';
 import { ExitCode, NatsUnavailableError, UsageError } from '../errors.js';
 import { integerOption, parseOptions, stringOption } from '../args/parse-options.js';
-import { resolveNatsServers } from '../nats/nats-client.js';
+import { natsAuthFromEnv, resolveNatsServers } from '../nats/nats-client.js';
+import { natsIdentityOptions, redactUrls } from '@trading/nats-auth';
 import { MarketSimulator, type SimulatorLogger } from '../simulator/market-simulator.js';
 import { seededRandom } from '../simulator/random.js';
 
@@ -62,12 +63,13 @@ export function parseSimulateArgs(args: readonly string[], env: CliIo['env']): S
 export async function simulate(args: readonly string[], io: CliIo): Promise<number> {
   const settings = parseSimulateArgs(args, io.env);
   const log = pino({ name: 'market-simulator', level: settings.logLevel });
+  const auth = natsAuthFromEnv(io.env);
   let nc;
   try {
     // Reconnect forever: the simulator outlives NATS restarts in the dev stack.
-    nc = await connect({ servers: settings.servers, name: 'market-simulator', maxReconnectAttempts: -1, reconnectTimeWait: 500, timeout: 3000 });
+    nc = await connect({ ...natsIdentityOptions(settings.servers, auth), name: 'market-simulator', maxReconnectAttempts: -1, reconnectTimeWait: 500, timeout: 3000 });
   } catch (err) {
-    throw new NatsUnavailableError(`cannot connect to NATS at ${settings.servers.join(',')}: ${(err as Error).message}`);
+    throw new NatsUnavailableError(`cannot connect to NATS at ${redactUrls(settings.servers).join(',')}: ${(err as Error).message}`);
   }
   const logger: SimulatorLogger = { info: (f, m) => log.info(f, m), warn: (f, m) => log.warn(f, m) };
   log.info(

@@ -58,7 +58,7 @@ export function parseTailArgs(args: readonly string[], env: CliIo['env']): TailR
  */
 export async function tail(args: readonly string[], io: CliIo): Promise<number> {
   const request = parseTailArgs(args, io.env);
-  const nc = await connectNats({ servers: request.servers, name: 'trading-cli-tail', reconnectForever: true });
+  const nc = await connectNats({ servers: request.servers, name: 'trading-cli-tail', reconnectForever: true, env: io.env });
   const sub = nc.subscribe(request.subject, request.count > 0 ? { max: request.count } : undefined);
   const stop = () => sub.unsubscribe();
   io.signal?.addEventListener('abort', stop, { once: true });

@@ -1,6 +1,7 @@
 import { connect } from '@nats-io/transport-node';
 import { RequestError, TimeoutError, NoRespondersError, type NatsConnection } from '@nats-io/nats-core';
-import { NatsUnavailableError, NoEngineError, RequestTimeoutError } from '../errors.js';
+import { NatsAuthConfigError, natsIdentityOptions, readNatsAuth, redactUrls, type NatsAuth } from '@trading/nats-auth';
+import { NatsUnavailableError, NoEngineError, RequestTimeoutError, UsageError } from '../errors.js';
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 
@@ -18,19 +19,32 @@ export interface ConnectOptions {
   name: string;
   /** Long-running commands (tail, simulate) keep reconnecting forever; one-shot commands do not. */
   reconnectForever?: boolean;
+  /** Where NATS_CREDS and NATS_TLS_* are read from (user:password may also sit in the server URLs). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** NATS_CREDS / NATS_TLS_* from the environment; a bad setting is a usage error naming the variable. */
+export function natsAuthFromEnv(env: Readonly<Record<string, string | undefined>>): NatsAuth {
+  try {
+    return readNatsAuth(env);
+  } catch (err) {
+    if (err instanceof NatsAuthConfigError) throw new UsageError(`${err.variable}: ${err.message}`);
+    throw err;
+  }
 }
 
 export async function connectNats(options: ConnectOptions): Promise<NatsConnection> {
+  const auth = natsAuthFromEnv(options.env ?? {});
   try {
     return await connect({
-      servers: options.servers,
+      ...natsIdentityOptions(options.servers, auth),
       name: options.name,
       maxReconnectAttempts: options.reconnectForever ? -1 : 0,
       reconnectTimeWait: 500,
       timeout: 3000,
     });
   } catch (err) {
-    throw new NatsUnavailableError(`cannot connect to NATS at ${options.servers.join(',')}: ${(err as Error).message}`);
+    throw new NatsUnavailableError(`cannot connect to NATS at ${redactUrls(options.servers).join(',')}: ${(err as Error).message}`);
   }
 }
 
