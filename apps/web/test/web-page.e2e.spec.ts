@@ -176,15 +176,28 @@ describe('live trading page in headless Chromium', () => {
     await alice.screenshot({ path: join(ARTIFACTS_DIR, 'web-page.png'), fullPage: true });
   }, 20_000);
 
-  it("recovers on the other replica when its gateway stops, with a book equal to the engine's snapshot", async () => {
+  it("recovers on the other replica when its gateway stops: missed events replayed, book equal to the engine's snapshot", async () => {
     const connected = await alice.evaluate(() => document.body.dataset.connectedUrl);
     const victim = stack.gateways.find((g) => g.wsUrl === connected)!;
     const survivor = stack.gateways.find((g) => g !== victim)!;
     expect(victim).toBeDefined();
-    expect(await victim.service.terminate()).toBe(0);
+    // Freeze the survivor first, so the page's reconnect hangs while a trade happens: it can only
+    // learn of that trade through resume (fromSeq) once the survivor answers.
+    survivor.service.child.kill('SIGSTOP');
+    try {
+      expect(await victim.service.terminate()).toBe(0);
+      await alice.waitForSelector(`#replicas li[data-url="${survivor.wsUrl}"][data-state="connecting"]`);
+      const missed = await stack.command(SYMBOL, { type: 'place', userId: 'dave', clientOrderId: 'while-away', side: 'sell', orderType: 'limit', price: '100.00', quantity: '0.1000' });
+      expect(missed.order.status).toBe('FILLED');
+    } finally {
+      survivor.service.child.kill('SIGCONT');
+    }
 
     await alice.waitForFunction((url) => document.body.dataset.connectedUrl === url, survivor.wsUrl, { timeout: 15_000 });
     await alice.waitForSelector(`#replicas li[data-url="${victim.wsUrl}"][data-state="closed"]`);
+    // The trade and alice's fill from while the page was away were replayed, not lost.
+    await alice.waitForSelector('#tape li[data-price="100.00"][data-qty="0.1000"]', { timeout: 10_000 });
+    await alice.waitForSelector('#fills li:first-child >> text=buy 0.1000 BTC-USD @ 100.00', { timeout: 10_000 });
     // Order entry fails over too (the page server skips the stopped replica), and the order stream is back.
     const placed = await submitOrder(alice, { side: 'buy', price: '99.50', quantity: '0.2500' });
     expect(placed.code).toBe('NEW');
@@ -202,7 +215,7 @@ describe('live trading page in headless Chromium', () => {
       { timeoutMs: 10_000, intervalMs: 100, description: 'page book equal to the engine snapshot' },
     );
     expect(final.ladder.bids).toEqual([
-      ['100.00', '0.5999'], // 1.0000 - 0.4000 (bob's limit) - 0.0001 (bob's market order)
+      ['100.00', '0.4999'], // 1.0000 - 0.4000 (bob's limit) - 0.0001 (bob's market order) - 0.1000 (dave, while away)
       ['99.50', '0.2500'],
     ]);
     expect(final.ladder.asks[0]).toEqual(['101.50', '2.2500']);
@@ -215,9 +228,11 @@ describe('live trading page in headless Chromium', () => {
     await alice.waitForSelector(`#open-orders tr[data-order-id="${orderId}"]`, { state: 'detached' });
     await alice.waitForSelector('#ladder tr[data-side="bid"][data-price="99.50"]', { state: 'detached' });
     const engineAfterCancel = await stack.snapshot(SYMBOL, 10);
-    expect(engineAfterCancel.bids).toEqual([['100.00', '0.5999']]);
+    expect(engineAfterCancel.bids).toEqual([['100.00', '0.4999']]);
     expect((await readLadder(alice)).bids).toEqual(engineAfterCancel.bids);
     await alice.screenshot({ path: join(ARTIFACTS_DIR, 'web-page-after-failover.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
+    // No gap, gateway error or token problem was reported to the page across the failover.
+    expect(await alice.textContent('#notices')).toBe('');
   }, 30_000);
 });

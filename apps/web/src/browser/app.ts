@@ -18,6 +18,9 @@ async function start(): Promise<void> {
     heartbeatIntervalMs: 5_000,
     pongTimeoutMs: 4_000,
     backoff: { initialDelayMs: 200, maxDelayMs: 5_000 },
+    // The gateways replay trades and my order updates missed while reconnecting (docs/protocol.md,
+    // "Resume after a reconnect"), so a failover leaves no hole in the tape or in my fills.
+    resume: true,
   });
 
   const ladder = new OrderBookLadder(byId('ladder'));
