@@ -88,6 +88,7 @@ describe('fault: NATS outages', () => {
     const gw = probe.outage('gateway', faultAt);
     const en = probe.outage('engine', faultAt);
     const gaps = watchers.reduce((n, w) => n + w.gaps.length, 0);
+    if (process.env.FAULTS_DEBUG) console.log(JSON.stringify(watchers.map((w) => w.gaps)));
     console.log(JSON.stringify({ fault: 'cluster node kill -9', ordersAcked: load.acked.length, lostAcked: 0, retries: load.retries, recoveryMs, gatewayNotReady: gw.sawNotReady, engineNotReady: en.sawNotReady, sdkGapsReported: gaps }));
   });
 });
