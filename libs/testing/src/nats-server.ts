@@ -57,6 +57,19 @@ export class NatsServer {
 
   static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
     if (!natsServerAvailable()) throw new NatsServerMissingError();
+    // A port picked by freePort can still be taken by a parallel test before nats-server binds it:
+    // retry on a fresh port when the caller did not ask for a specific one.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await NatsServer.startOnce(options);
+      } catch (err) {
+        const portClash = /address already in use/i.test(String((err as Error).message));
+        if (!portClash || options.port !== undefined || options.cluster !== undefined || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(options: NatsServerOptions): Promise<NatsServer> {
     const port = options.port ?? (await freePort());
     const ownsStoreDir = options.storeDir === undefined;
     const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'nats-test-'));
