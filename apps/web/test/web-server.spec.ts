@@ -178,6 +178,27 @@ describe('web server', () => {
     expect(upstreamRequests.at(-1)).toMatchObject({ method: 'DELETE', url: '/api/v1/orders/BTC-USD-7?symbol=BTC-USD' });
   });
 
+  it('survives clients that hang up mid-body or send garbage request lines', async () => {
+    const { connect } = await import('node:net');
+    const port = Number(new URL(server.url).port);
+    for (const raw of [
+      'POST /api/dev-token HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"userId":',
+      'POST /api/v1/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"symbol":',
+      'GARBAGE\r\n\r\n',
+      'GET /%zz%%/../\u0000 HTTP/1.1\r\nHost: x\r\n\r\n',
+    ]) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.write(raw);
+          setTimeout(() => socket.destroy(), 50);
+        });
+        socket.on('close', () => resolve());
+        socket.on('error', () => undefined);
+      });
+    }
+    expect((await fetch(url('/healthz'))).status).toBe(200);
+  });
+
   it('answers 503 GATEWAY_UNAVAILABLE when no replica is reachable', async () => {
     const res = await fetch(url('/api/v1/orders', noTokens), { method: 'POST', headers: { authorization: 'Bearer abc' }, body: '{}' });
     expect(res.status).toBe(503);
