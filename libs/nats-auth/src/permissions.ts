@@ -25,26 +25,34 @@ export const ENGINE_STREAMS = {
   journalSubjects: 'journal.>',
   kvBuckets: ['engine_leases', 'engine_progress'],
   objectBuckets: ['engine_snapshots'],
+  /** Snapshots as a plain stream (head + chunks per symbol), replacing the object store. */
+  snapshotStream: 'ENGINE_SNAPSHOTS',
+  snapshotSubjects: 'snapshots.>',
   /** Retention of published events for resume (libs/contracts event-streams). */
   eventStreams: ['TRADING_EVENTS_PRIVATE', 'TRADING_EVENTS_PUBLIC'],
 } as const;
 
-function engineStreamNames(): string[] {
+function engineStreamApi(): string[] {
   return [
-    ENGINE_STREAMS.journal,
-    ...ENGINE_STREAMS.kvBuckets.map((b) => `KV_${b}`),
-    ...ENGINE_STREAMS.objectBuckets.map((b) => `OBJ_${b}`),
-    ...ENGINE_STREAMS.eventStreams,
+    ...streamApi(ENGINE_STREAMS.journal),
+    ...ENGINE_STREAMS.kvBuckets.flatMap((b) => streamApi(`KV_${b}`, true)),
+    ...ENGINE_STREAMS.objectBuckets.flatMap((b) => streamApi(`OBJ_${b}`, true)),
+    ...streamApi(ENGINE_STREAMS.snapshotStream, true),
+    ...ENGINE_STREAMS.eventStreams.flatMap((s) => streamApi(s)),
   ];
 }
 
-/** JetStream API calls on named streams only: no listing, deleting or reading anybody else's streams. */
-function streamApi(stream: string): string[] {
+/**
+ * JetStream API calls on named streams only: no listing, deleting or reading anybody else's streams.
+ * Purge only where the client library needs it (KV deletes, object-store replaces); never on the
+ * journal (the system of record) or the event streams.
+ */
+function streamApi(stream: string, purge = false): string[] {
   return [
     `$JS.API.STREAM.INFO.${stream}`,
     `$JS.API.STREAM.CREATE.${stream}`,
     `$JS.API.STREAM.UPDATE.${stream}`,
-    `$JS.API.STREAM.PURGE.${stream}`,
+    ...(purge ? [`$JS.API.STREAM.PURGE.${stream}`] : []),
     `$JS.API.STREAM.MSG.GET.${stream}`,
     `$JS.API.DIRECT.GET.${stream}`,
     `$JS.API.DIRECT.GET.${stream}.>`,
@@ -61,11 +69,12 @@ const ENGINE: SubjectPermissions = {
   publish: [
     ...EVENTS,
     ENGINE_STREAMS.journalSubjects,
+    ENGINE_STREAMS.snapshotSubjects,
     ...ENGINE_STREAMS.kvBuckets.map((b) => `$KV.${b}.>`),
     ...ENGINE_STREAMS.objectBuckets.map((b) => `$O.${b}.>`),
     // Account info: the JetStream client checks the API is there before first use.
     '$JS.API.INFO',
-    ...engineStreamNames().flatMap(streamApi),
+    ...engineStreamApi(),
   ],
   // Commands and snapshot requests, and replies to its own requests (JetStream API, KV, ...).
   subscribe: ['trading.cmd.*', 'trading.snapshot.*', '_INBOX.>'],

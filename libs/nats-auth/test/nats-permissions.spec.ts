@@ -159,3 +159,31 @@ describe('NATS identities from .creds files (operator/JWT mode)', () => {
     await expect(connect({ servers: server.url, reconnect: false })).rejects.toThrow(/authoriz/i);
   });
 });
+
+describe('engine identity limits', () => {
+  let server: NatsServer;
+  let engine: NatsConnection;
+
+  beforeAll(async () => {
+    server = await startSecuredNats();
+    engine = await connect({ ...natsIdentityOptions([urlFor(server, 'engine')]) });
+  });
+  afterAll(async () => {
+    await engine?.close();
+    await server?.dispose();
+  });
+
+  it('cannot purge or delete the journal, delete any stream, list streams, or reach streams it does not own', async () => {
+    for (const subject of [
+      '$JS.API.STREAM.PURGE.TRADING_JOURNAL',
+      '$JS.API.STREAM.DELETE.TRADING_JOURNAL',
+      '$JS.API.STREAM.DELETE.TRADING_EVENTS_PRIVATE',
+      '$JS.API.STREAM.PURGE.TRADING_EVENTS_PUBLIC',
+      '$JS.API.STREAM.NAMES',
+      '$JS.API.STREAM.INFO.SOMEONE_ELSES',
+      'trading.cmd.BTC-USD',
+    ]) {
+      expect([subject, isPermissionError(await rejection(engine.request(subject, '{}', { timeout: 1500 })))]).toEqual([subject, true]);
+    }
+  });
+});
