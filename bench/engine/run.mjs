@@ -57,7 +57,7 @@ async function oneRun(run) {
   try {
     await engine.waitOwner();
     // 1. throughput
-    const perGen = Math.ceil((SECONDS + 2) * 150_000 / GENERATORS);
+    const perGen = Math.ceil((SECONDS + 2) * num("BENCH_MAX_RATE_GUESS", 60_000) / GENERATORS);
     const tp = await runGenerators(
       THROUGHPUT_SYMBOLS.map((symbol, id) => ({ id, mode: 'closed', natsUrl: nats.url, symbols: [symbol], count: perGen, window: WINDOW, seconds: SECONDS, seed: 42 + id })),
     );

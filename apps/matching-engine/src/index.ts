@@ -3,5 +3,5 @@ export { ENGINE_ENV_VARS, loadEngineConfig, ConfigError, CONFIG_ERROR_EXIT_CODE 
 export type { EngineConfig, EnvVarDoc } from './config/engine-config.js';
 export { JOURNAL_STREAM, journalSubject } from './journal/journal-stream.js';
 export { LEASE_BUCKET } from './leases/lease-manager.js';
-export { SNAPSHOT_BUCKET } from './snapshots/snapshot-store.js';
+export { SNAPSHOT_STREAM } from './snapshots/snapshot-store.js';
 export { PROGRESS_BUCKET } from './progress/publish-watermark.js';

@@ -99,4 +99,38 @@ describe('crash recovery: kill -9 mid-load, restart from snapshot + journal', ()
     book.stop();
     orders.stop();
   });
+  it('recovers many symbols at once (bulk reads) after kill -9 and after a graceful stop', async () => {
+    const symbols = Array.from({ length: 20 }, (_, i) => `M${i}-USD`);
+    const manyEnv = { NATS_URL: nats.url, SYMBOLS: symbols.join(','), INSTANCE_ID: 'bulk-1', SNAPSHOT_INTERVAL_COMMANDS: '3' };
+    const first = await startEngine('bulk-1', manyEnv);
+    engines.push(first);
+    await waitForRoles(first, symbols, 'owner');
+    const placed: { symbol: string; body: Record<string, unknown>; reply: unknown }[] = [];
+    for (const symbol of symbols) {
+      // Five orders each: a periodic snapshot (every 3) plus a journal tail after it.
+      for (let k = 0; k < 5; k++) {
+        const body = placeBody({ price: `${50 + k}.00` });
+        placed.push({ symbol, body, reply: await request(nc, `trading.cmd.${symbol}`, body) });
+      }
+    }
+    await first.service.kill();
+    const second = await startEngine('bulk-2', manyEnv);
+    engines.push(second);
+    await waitForRoles(second, symbols, 'owner');
+    expect(second.service.logs).toContain('recovery data prefetched');
+    for (const { symbol, body, reply } of placed) expect(await request(nc, `trading.cmd.${symbol}`, body)).toEqual(reply);
+
+    expect(await second.service.terminate()).toBe(0);
+    const third = await startEngine('bulk-3', manyEnv);
+    engines.push(third);
+    await waitForRoles(third, symbols, 'owner');
+    const owners = third.service.logs.split('\n').filter((l) => l.includes('"owner of symbol"')).map((l) => JSON.parse(l));
+    expect(owners).toHaveLength(symbols.length);
+    // The shutdown snapshot covered everything: nothing to replay.
+    for (const o of owners) expect(o).toMatchObject({ replayedCommands: 0, republishedEvents: 0 });
+    for (const symbol of symbols) {
+      const snapshot = await request(nc, `trading.snapshot.${symbol}`, {});
+      expect(snapshot.bids.map(([price]: [string]) => price)).toEqual(['54.00', '53.00', '52.00', '51.00', '50.00']);
+    }
+  });
 });

@@ -12,7 +12,8 @@ export class EngineProcess {
     // BENCH_ENGINE_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the engine.
     const nodeArgs = (process.env.BENCH_ENGINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const child = spawn(process.execPath, [...nodeArgs, ENGINE_MAIN], {
-      env: { ...process.env, LOG_LEVEL: 'info', ADMIN_PORT: String(adminPort), ...env },
+      // EVENTS_MAX_BYTES: the event-retention streams reserve it; two of them must fit the harness's 2 GiB store.
+      env: { ...process.env, LOG_LEVEL: 'info', ADMIN_PORT: String(adminPort), EVENTS_MAX_BYTES: String(256 * 1024 * 1024), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const engine = new EngineProcess(child, adminPort);

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import type { SymbolEngineStats } from '@trading/order-book';
 import { EngineMetrics, type SymbolRole } from '../admin/engine-metrics.js';
 import type { EngineConfig } from '../config/engine-config.js';
 import { JournalReader } from '../journal/journal-reader.js';
-import { ensureJournalStream, lastJournalSeq } from '../journal/journal-stream.js';
+import { ensureJournalStream, lastJournalSeq, lastJournalSeqs } from '../journal/journal-stream.js';
 import { JournalWriter } from '../journal/journal-writer.js';
 import { ensureEventStreams } from '../events/event-streams.js';
 import { JournalFencedError } from '../journal/journal-errors.js';
@@ -14,7 +14,7 @@ import { EngineNatsConnection } from '../nats/nats-connection.js';
 import { PublishWatermarks } from '../progress/publish-watermark.js';
 import { recoverSymbol, type SymbolEngineFactory } from '../sequencer/symbol-recovery.js';
 import { SymbolSequencer } from '../sequencer/symbol-sequencer.js';
-import { SnapshotStore } from '../snapshots/snapshot-store.js';
+import { SnapshotStore, type StoredSnapshot } from '../snapshots/snapshot-store.js';
 import { SymbolEndpoints } from '../transport/symbol-endpoints.js';
 import type { SymbolSlot } from './symbol-slot.js';
 import { forEachLimit } from '../util/for-each-limit.js';
@@ -22,6 +22,14 @@ import { ENGINE_CONFIG, ENGINE_LOGGER, SYMBOL_ENGINE_FACTORY } from './tokens.js
 
 /** Stay under NATS's default 1 MiB max_payload with room for headers. */
 const BATCH_MAX_BYTES = 900 * 1024;
+/** From this many symbols taken at once, read recovery data in bulk instead of per symbol. */
+const BULK_RECOVERY_THRESHOLD = 16;
+
+interface Prefetched {
+  readonly snapshots: Map<string, StoredSnapshot>;
+  readonly lastSeqs: Map<string, number>;
+  readonly watermarks: Map<string, number>;
+}
 
 interface Infrastructure {
   /** Commands in; events, replies, KV (leases, watermarks) and snapshots out. */
@@ -145,23 +153,70 @@ export class EngineRuntime {
   private async acquirePass(): Promise<void> {
     if (!this.journalOk) await this.recheckJournal();
     const standbys = [...this.slots.values()].filter((slot) => slot.role === 'standby' && !slot.acquiring);
-    await forEachLimit(standbys, this.config.recoveryConcurrency, (slot) => this.tryOwn(slot.spec.symbol));
+    const acquired: SymbolSlot[] = [];
+    await forEachLimit(standbys, this.config.recoveryConcurrency * 2, async (slot) => {
+      if (await this.acquireLease(slot)) acquired.push(slot);
+    });
+    const prefetched = acquired.length >= BULK_RECOVERY_THRESHOLD ? await this.prefetch(acquired) : undefined;
+    await forEachLimit(acquired, this.config.recoveryConcurrency, (slot) => this.recoverAndServe(slot, prefetched));
   }
 
-  /** Standby -> owner if the lease is free: recover from snapshot + journal, then subscribe. */
+  /** Standby -> owner if the lease is free (e.g. right after another instance released it). */
   private async tryOwn(symbol: string): Promise<void> {
     const slot = this.slots.get(symbol);
+    if (slot && (await this.acquireLease(slot))) await this.recoverAndServe(slot);
+  }
+
+  /** True when this process now holds the lease; the slot is then `recovering` until recoverAndServe. */
+  private async acquireLease(slot: SymbolSlot): Promise<boolean> {
     const infra = this.infra;
-    if (!slot || !infra || slot.role !== 'standby' || slot.acquiring || this.shuttingDown || !this.natsConnected()) return;
+    if (!infra || slot.role !== 'standby' || slot.acquiring || this.shuttingDown || !this.natsConnected()) return false;
     slot.acquiring = true;
     try {
-      if (!(await infra.leases.tryAcquire(symbol))) return;
-      this.setRole(slot, 'recovering');
+      if (await infra.leases.tryAcquire(slot.spec.symbol)) {
+        this.setRole(slot, 'recovering');
+        return true;
+      }
+    } catch (err) {
+      this.log.warn({ symbol: slot.spec.symbol, err: (err as Error).message }, 'lease request failed');
+    }
+    slot.acquiring = false;
+    return false;
+  }
+
+  /**
+   * Snapshot, journal end and watermark of many symbols in three bulk reads, taken after their
+   * leases are held. Missing keys mean "none". Any failure falls back to per-symbol reads.
+   */
+  private async prefetch(slots: SymbolSlot[]): Promise<Prefetched | undefined> {
+    const infra = this.infra!;
+    const started = Date.now();
+    try {
+      const js = jetstream(infra.journalConn.nc);
+      const symbols = slots.map((slot) => slot.spec.symbol);
+      const [snapshots, lastSeqs, watermarks] = await Promise.all([
+        infra.snapshots.loadMany(symbols),
+        lastJournalSeqs(js),
+        infra.watermarks.readMany(jetstream(infra.conn.nc)),
+      ]);
+      this.log.info({ symbols: symbols.length, snapshots: snapshots.size, ms: Date.now() - started }, 'recovery data prefetched');
+      return { snapshots, lastSeqs, watermarks };
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'bulk prefetch failed; recovering symbol by symbol');
+      return undefined;
+    }
+  }
+
+  /** Recover from snapshot + journal, then subscribe. On any failure: give the lease back, stay standby. */
+  private async recoverAndServe(slot: SymbolSlot, prefetched?: Prefetched): Promise<void> {
+    const infra = this.infra!;
+    const symbol = slot.spec.symbol;
+    try {
       const started = Date.now();
       const recovered = await recoverSymbol(slot.spec, this.engineFactory, {
-        loadSnapshot: (s) => infra.snapshots.load(s),
-        lastJournalSeq: (s) => lastJournalSeq(infra.jsm, s),
-        publishedWatermark: (s) => infra.watermarks.read(s),
+        loadSnapshot: async (s) => (prefetched ? prefetched.snapshots.get(s) : infra.snapshots.load(s)),
+        lastJournalSeq: async (s) => (prefetched ? (prefetched.lastSeqs.get(s) ?? 0) : lastJournalSeq(infra.jsm, s)),
+        publishedWatermark: async (s) => (prefetched ? (prefetched.watermarks.get(s) ?? 0) : infra.watermarks.read(s)),
         replay: (s, after, until, onBatch) => infra.reader.replay(s, after, until, onBatch),
         publish: (subject, payload) => infra.conn.nc.publish(subject, payload),
       });
@@ -188,6 +243,8 @@ export class EngineRuntime {
         this.metrics,
         { batchMax: this.config.journalBatchMax, batchMaxBytes: BATCH_MAX_BYTES },
       );
+      // Replayed commands are not in the snapshot yet: count them, so the next (or shutdown) snapshot covers them.
+      sequencer.commandsSinceSnapshot = recovered.replayedCommands;
       slot.sequencer = sequencer;
       slot.lastSnapshotAt = Date.now();
       slot.endpoints = new SymbolEndpoints(infra.conn.nc, sequencer, (err) =>
@@ -207,7 +264,7 @@ export class EngineRuntime {
       );
     } catch (err) {
       this.log.error({ symbol, err: (err as Error).message }, 'could not take symbol over; staying standby');
-      if ((slot.role as SymbolRole) === 'recovering') this.setRole(slot, 'standby');
+      this.setRole(slot, 'standby');
       await infra.leases.release(symbol);
     } finally {
       slot.acquiring = false;

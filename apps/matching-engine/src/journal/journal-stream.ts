@@ -1,4 +1,5 @@
-import { jetstreamManager, JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, JetStreamApiError, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { lastPerSubject } from '../util/last-per-subject.js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { isSymbol } from '@trading/contracts';
 
@@ -47,4 +48,14 @@ export async function lastJournalSeq(jsm: JetStreamManager, symbol: string): Pro
     if (err instanceof JetStreamApiError && err.code === 10037) return 0;
     throw err;
   }
+}
+
+/** Last journal seq of every symbol at once (one headers-only consumer), for starting many symbols. */
+export async function lastJournalSeqs(js: JetStreamClient): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const [subject, msg] of await lastPerSubject(js, JOURNAL_STREAM, `${JOURNAL_SUBJECT_PREFIX}>`, true)) {
+    const symbol = symbolOfJournalSubject(subject);
+    if (symbol) out.set(symbol, msg.seq);
+  }
+  return out;
 }

@@ -1,5 +1,7 @@
 import { Kvm, type KV } from '@nats-io/kv';
+import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { lastPerSubject } from '../util/last-per-subject.js';
 
 export const PROGRESS_BUCKET = 'engine_progress';
 
@@ -17,6 +19,17 @@ export class PublishWatermarks {
   static async open(nc: NatsConnection, replicas: number): Promise<PublishWatermarks> {
     const kv = await new Kvm(nc).create(PROGRESS_BUCKET, { history: 1, replicas });
     return new PublishWatermarks(kv);
+  }
+
+  /** Every symbol's watermark in one pass over the bucket's stream (for starting many symbols). */
+  async readMany(js: JetStreamClient): Promise<Map<string, number>> {
+    const prefix = `$KV.${PROGRESS_BUCKET}.`;
+    const out = new Map<string, number>();
+    for (const [subject, msg] of await lastPerSubject(js, `KV_${PROGRESS_BUCKET}`, `${prefix}>`)) {
+      const value = Number(new TextDecoder().decode(msg.data));
+      if (Number.isSafeInteger(value) && value >= 0) out.set(subject.slice(prefix.length), value);
+    }
+    return out;
   }
 
   async read(symbol: string): Promise<number> {

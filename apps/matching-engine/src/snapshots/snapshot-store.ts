@@ -1,9 +1,15 @@
-import { Objm, type ObjectStore } from '@nats-io/obj';
+import { randomUUID } from 'node:crypto';
+import { DeliverPolicy, JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { SymbolEngineState } from '@trading/order-book';
+import { lastPerSubject } from '../util/last-per-subject.js';
 
-export const SNAPSHOT_BUCKET = 'engine_snapshots';
+export const SNAPSHOT_STREAM = 'ENGINE_SNAPSHOTS';
+const HEAD_PREFIX = 'snapshots.head.';
+const CHUNK_PREFIX = 'snapshots.chunk.';
 const SNAPSHOT_FORMAT_VERSION = 1;
+/** Inline up to this size; bigger states go in chunks (NATS max_payload is 1 MiB by default). */
+const CHUNK_BYTES = 900 * 1024;
 
 /** A symbol's full state and the journal position it covers: state = this + journal after journalSeq. */
 export interface StoredSnapshot {
@@ -13,6 +19,17 @@ export interface StoredSnapshot {
   readonly journalSeq: number;
   readonly savedAt: number;
   readonly state: SymbolEngineState;
+}
+
+/** What `snapshots.head.{symbol}` holds: the snapshot itself, or where its chunks are. */
+interface SnapshotHead {
+  readonly v: 1;
+  readonly symbol: string;
+  readonly journalSeq: number;
+  readonly savedAt: number;
+  readonly chunks: number;
+  readonly id?: string;
+  readonly state?: SymbolEngineState;
 }
 
 export class SnapshotCorruptError extends Error {
@@ -27,34 +44,141 @@ export class SnapshotCorruptError extends Error {
 }
 
 /**
- * Snapshots live in a JetStream object store (one object per symbol, replaced on each save): a
- * book with a million orders is far above NATS's max_payload, and the object store chunks it.
+ * Snapshots in a JetStream stream that keeps one message per subject: the newest head of each
+ * symbol on `snapshots.head.{symbol}`. A small state (the usual case) is inline in its head; a big
+ * one (a book of a million orders) is written first as chunks on
+ * `snapshots.chunk.{symbol}.{id}.{n}`, then its head, then the previous chunks are purged, so a
+ * crash mid-save leaves the previous snapshot intact. Starting thousands of symbols reads every
+ * head with one consumer (`loadMany`) instead of a request per symbol.
  */
 export class SnapshotStore {
-  private constructor(private readonly store: ObjectStore) {}
+  private readonly chunkIds = new Map<string, string | undefined>();
+
+  private constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+  ) {}
 
   static async open(nc: NatsConnection, replicas: number): Promise<SnapshotStore> {
-    const store = await new Objm(nc).create(SNAPSHOT_BUCKET, { storage: 'file' as never, replicas });
-    return new SnapshotStore(store);
+    const jsm = await jetstreamManager(nc);
+    try {
+      await jsm.streams.info(SNAPSHOT_STREAM);
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError) || err.code !== 10059) throw err;
+      await jsm.streams.add({
+        name: SNAPSHOT_STREAM,
+        subjects: ['snapshots.>'],
+        storage: 'file' as never,
+        num_replicas: replicas,
+        max_msgs_per_subject: 1,
+      });
+    }
+    return new SnapshotStore(jetstream(nc), jsm);
   }
 
   async save(symbol: string, journalSeq: number, stateJson: string): Promise<void> {
-    const text = `{"v":${SNAPSHOT_FORMAT_VERSION},"symbol":${JSON.stringify(symbol)},"journalSeq":${journalSeq},"savedAt":${Date.now()},"state":${stateJson}}`;
-    await this.store.putBlob({ name: symbol }, new TextEncoder().encode(text));
+    const meta = `"v":${SNAPSHOT_FORMAT_VERSION},"symbol":${JSON.stringify(symbol)},"journalSeq":${journalSeq},"savedAt":${Date.now()}`;
+    const previous = this.chunkIds.has(symbol) ? this.chunkIds.get(symbol) : await this.currentChunkId(symbol);
+    const bytes = new TextEncoder().encode(stateJson);
+    if (bytes.length <= CHUNK_BYTES) {
+      await this.js.publish(`${HEAD_PREFIX}${symbol}`, `{${meta},"chunks":0,"state":${stateJson}}`);
+      this.chunkIds.set(symbol, undefined);
+    } else {
+      const id = randomUUID().replace(/-/g, '');
+      let n = 0;
+      for (let offset = 0; offset < bytes.length; offset += CHUNK_BYTES, n++) {
+        await this.js.publish(`${CHUNK_PREFIX}${symbol}.${id}.${n}`, bytes.subarray(offset, offset + CHUNK_BYTES));
+      }
+      await this.js.publish(`${HEAD_PREFIX}${symbol}`, `{${meta},"chunks":${n},"id":"${id}"}`);
+      this.chunkIds.set(symbol, id);
+    }
+    if (previous) await this.jsm.streams.purge(SNAPSHOT_STREAM, { filter: `${CHUNK_PREFIX}${symbol}.${previous}.>` });
   }
 
   async load(symbol: string): Promise<StoredSnapshot | undefined> {
-    const bytes = await this.store.getBlob(symbol);
-    if (bytes === null) return undefined;
-    let parsed: StoredSnapshot;
+    let data: Uint8Array;
     try {
-      parsed = JSON.parse(new TextDecoder().decode(bytes)) as StoredSnapshot;
+      const msg = await this.jsm.streams.getMessage(SNAPSHOT_STREAM, { last_by_subj: `${HEAD_PREFIX}${symbol}` });
+      if (!msg) return undefined;
+      data = msg.data;
+    } catch (err) {
+      if (err instanceof JetStreamApiError && err.code === 10037) return undefined;
+      throw err;
+    }
+    return this.fromHead(symbol, data);
+  }
+
+  /** Snapshots of many symbols at once (one consumer over every head); absent ones are missing from the map. */
+  async loadMany(symbols: Iterable<string>): Promise<Map<string, StoredSnapshot>> {
+    const wanted = new Set(symbols);
+    const heads = await lastPerSubject(this.js, SNAPSHOT_STREAM, `${HEAD_PREFIX}>`);
+    const out = new Map<string, StoredSnapshot>();
+    for (const [subject, msg] of heads) {
+      const symbol = subject.slice(HEAD_PREFIX.length);
+      if (wanted.has(symbol)) out.set(symbol, await this.fromHead(symbol, msg.data));
+    }
+    return out;
+  }
+
+  private async currentChunkId(symbol: string): Promise<string | undefined> {
+    try {
+      const msg = await this.jsm.streams.getMessage(SNAPSHOT_STREAM, { last_by_subj: `${HEAD_PREFIX}${symbol}` });
+      return msg ? this.parseHead(symbol, msg.data).id : undefined;
     } catch {
-      throw new SnapshotCorruptError(symbol, 'not JSON');
+      return undefined;
     }
-    if (parsed.v !== SNAPSHOT_FORMAT_VERSION || parsed.symbol !== symbol || typeof parsed.journalSeq !== 'number') {
-      throw new SnapshotCorruptError(symbol, 'unexpected version, symbol or journalSeq');
+  }
+
+  private parseHead(symbol: string, data: Uint8Array): SnapshotHead {
+    let head: SnapshotHead;
+    try {
+      head = JSON.parse(new TextDecoder().decode(data)) as SnapshotHead;
+    } catch {
+      throw new SnapshotCorruptError(symbol, 'head is not JSON');
     }
-    return parsed;
+    if (head.v !== SNAPSHOT_FORMAT_VERSION || head.symbol !== symbol || typeof head.journalSeq !== 'number' || typeof head.chunks !== 'number') {
+      throw new SnapshotCorruptError(symbol, 'unexpected version, symbol, journalSeq or chunks');
+    }
+    return head;
+  }
+
+  private async fromHead(symbol: string, data: Uint8Array): Promise<StoredSnapshot> {
+    const head = this.parseHead(symbol, data);
+    this.chunkIds.set(symbol, head.id);
+    if (head.chunks === 0) {
+      if (typeof head.state !== 'object' || head.state === null) throw new SnapshotCorruptError(symbol, 'inline state missing');
+      return { v: 1, symbol, journalSeq: head.journalSeq, savedAt: head.savedAt, state: head.state };
+    }
+    const state = JSON.parse(new TextDecoder().decode(await this.readChunks(symbol, head))) as SymbolEngineState;
+    return { v: 1, symbol, journalSeq: head.journalSeq, savedAt: head.savedAt, state };
+  }
+
+  private async readChunks(symbol: string, head: SnapshotHead): Promise<Uint8Array> {
+    const consumer = await this.js.consumers.get(SNAPSHOT_STREAM, {
+      filter_subjects: `${CHUNK_PREFIX}${symbol}.${head.id}.>`,
+      deliver_policy: DeliverPolicy.All,
+    });
+    // Never wait for chunks that are not there (purged or never written): that is a corrupt snapshot.
+    const available = (await consumer.info(true)).num_pending;
+    if (available < head.chunks) throw new SnapshotCorruptError(symbol, `${available} of ${head.chunks} chunks present`);
+    const parts: Uint8Array[] = [];
+    const messages = await consumer.consume({ max_messages: 16 });
+    try {
+      for await (const msg of messages) {
+        if (msg.subject !== `${CHUNK_PREFIX}${symbol}.${head.id}.${parts.length}`) throw new SnapshotCorruptError(symbol, `chunk ${msg.subject} out of order`);
+        parts.push(msg.data);
+        if (parts.length === head.chunks) break;
+      }
+    } finally {
+      await messages.close();
+    }
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    const out = new Uint8Array(total);
+    let offset = 0;
+    for (const p of parts) {
+      out.set(p, offset);
+      offset += p.length;
+    }
+    return out;
   }
 }
