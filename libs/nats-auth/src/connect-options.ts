@@ -30,7 +30,8 @@ export function redactUrls(urls: string[]): string[] {
 /** The identity part of nats.js connect options: servers, user/pass, creds authenticator, TLS files. */
 export function natsIdentityOptions(urls: string[], auth: NatsAuth = {}): NatsIdentityOptions {
   const { servers, user, pass } = splitCredentials(urls);
-  const options: NatsIdentityOptions = { servers, user, pass };
+  // readNatsAuth refuses NATS_USER together with URL credentials, so at most one of them is set.
+  const options: NatsIdentityOptions = { servers, user: auth.user ?? user, pass: auth.user !== undefined ? auth.pass : pass };
   const credsFile = auth.credsFile;
   // A function, not the bytes: a rotated creds file is picked up at the next reconnect.
   if (credsFile) options.authenticator = credsAuthenticator(() => new Uint8Array(readFileSync(credsFile)));

@@ -3,6 +3,9 @@ import { NatsAuthConfigError } from './nats-auth-error.js';
 
 /** How a service proves who it is to NATS, besides `user:password@` in NATS_URL. */
 export interface NatsAuth {
+  /** NATS_USER / NATS_PASSWORD: the same as user:password in NATS_URL, but fit for a Secret reference. */
+  readonly user?: string;
+  readonly pass?: string;
   /** A `.creds` file (user JWT + nkey seed, from `nsc`); re-read at every (re)connect so it can be rotated in place. */
   readonly credsFile?: string;
   readonly tls?: NatsTlsFiles;
@@ -23,6 +26,12 @@ export interface NatsAuthEnvVar {
 
 /** The variables every service (engine, gateway, CLI) reads for NATS identity and TLS. */
 export const NATS_AUTH_ENV_VARS: readonly NatsAuthEnvVar[] = [
+  {
+    name: 'NATS_USER',
+    default: '',
+    description: 'NATS user name (with NATS_PASSWORD); an alternative to user:password in NATS_URL that deployments can fill from a Secret.',
+  },
+  { name: 'NATS_PASSWORD', default: '', description: 'Password of NATS_USER; never logged.' },
   {
     name: 'NATS_CREDS',
     default: '',
@@ -60,6 +69,13 @@ function readableFile(env: Env, name: string): string | undefined {
  * NATS_URL). Throws NatsAuthConfigError naming the first bad variable.
  */
 export function readNatsAuth(env: Env): NatsAuth {
+  const urls = value(env, 'NATS_URL') ?? '';
+  const urlHasUser = /(^|,)\s*[a-z]+:\/\/[^@/,]+@/.test(urls);
+  const user = value(env, 'NATS_USER');
+  // A password may legitimately start or end with spaces: take it as it is.
+  const pass = env.NATS_PASSWORD === '' ? undefined : env.NATS_PASSWORD;
+  if (pass !== undefined && user === undefined) throw new NatsAuthConfigError('NATS_USER', 'NATS_PASSWORD is set but NATS_USER is not');
+  if (user !== undefined && urlHasUser) throw new NatsAuthConfigError('NATS_USER', 'set either NATS_USER/NATS_PASSWORD or user:password in NATS_URL, not both');
   const credsFile = readableFile(env, 'NATS_CREDS');
   if (credsFile !== undefined) {
     const text = readFileSync(credsFile, 'utf8');
@@ -67,9 +83,8 @@ export function readNatsAuth(env: Env): NatsAuth {
     if (!text.includes('BEGIN NATS USER JWT') || !text.includes('BEGIN USER NKEY SEED')) {
       throw new NatsAuthConfigError('NATS_CREDS', `${credsFile} is not a NATS .creds file (no USER JWT and USER NKEY SEED blocks)`);
     }
-    const urls = value(env, 'NATS_URL') ?? '';
-    if (/^[a-z]+:\/\/[^@/,]+@/.test(urls) || /,\s*[a-z]+:\/\/[^@/,]+@/.test(urls)) {
-      throw new NatsAuthConfigError('NATS_CREDS', 'set either NATS_CREDS or user:password in NATS_URL, not both');
+    if (urlHasUser || user !== undefined) {
+      throw new NatsAuthConfigError('NATS_CREDS', 'set either NATS_CREDS or a user and password (NATS_USER or NATS_URL), not both');
     }
   }
   const caFile = readableFile(env, 'NATS_TLS_CA');
@@ -79,5 +94,5 @@ export function readNatsAuth(env: Env): NatsAuth {
     throw new NatsAuthConfigError(certFile ? 'NATS_TLS_KEY' : 'NATS_TLS_CERT', 'NATS_TLS_CERT and NATS_TLS_KEY go together');
   }
   const tls = caFile || certFile ? { caFile, certFile, keyFile } : undefined;
-  return { credsFile, tls };
+  return { user, pass, credsFile, tls };
 }

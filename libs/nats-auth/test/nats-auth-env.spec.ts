@@ -16,14 +16,14 @@ function errorOf(fn: () => unknown): NatsAuthConfigError {
 
 describe('readNatsAuth', () => {
   it('is empty when nothing is set', () => {
-    expect(readNatsAuth({})).toEqual({ credsFile: undefined, tls: undefined });
+    expect(readNatsAuth({})).toEqual({ user: undefined, pass: undefined, credsFile: undefined, tls: undefined });
   });
 
   it('takes a creds file and TLS files that exist', () => {
     const creds = writeTempFile('svc.creds', CREDS);
     const pem = writeTempFile('ca.pem', '-----BEGIN CERTIFICATE-----\n');
     const auth = readNatsAuth({ NATS_CREDS: creds, NATS_TLS_CA: pem, NATS_TLS_CERT: pem, NATS_TLS_KEY: pem });
-    expect(auth).toEqual({ credsFile: creds, tls: { caFile: pem, certFile: pem, keyFile: pem } });
+    expect(auth).toMatchObject({ credsFile: creds, tls: { caFile: pem, certFile: pem, keyFile: pem } });
   });
 
   it('names the variable of a missing file', () => {
@@ -40,6 +40,15 @@ describe('readNatsAuth', () => {
   it('refuses creds together with user:password in NATS_URL', () => {
     const creds = writeTempFile('svc.creds', CREDS);
     expect(errorOf(() => readNatsAuth({ NATS_CREDS: creds, NATS_URL: 'nats://a:4222,nats://u:p@b:4222' })).message).toMatch(/not both/);
+  });
+
+  it('takes NATS_USER/NATS_PASSWORD, alone', () => {
+    expect(readNatsAuth({ NATS_USER: 'engine', NATS_PASSWORD: ' p w ' })).toMatchObject({ user: 'engine', pass: ' p w ' });
+    expect(errorOf(() => readNatsAuth({ NATS_PASSWORD: 'x' })).variable).toBe('NATS_USER');
+    expect(errorOf(() => readNatsAuth({ NATS_USER: 'a', NATS_URL: 'nats://u:p@h:4222' })).message).toMatch(/not both/);
+    expect(errorOf(() => readNatsAuth({ NATS_USER: 'a', NATS_CREDS: writeTempFile('svc.creds', CREDS) })).variable).toBe('NATS_CREDS');
+    const options = natsIdentityOptions(['nats://h:4222'], { user: 'engine', pass: 'pw' });
+    expect([options.user, options.pass]).toEqual(['engine', 'pw']);
   });
 
   it('needs a client certificate and its key together', () => {
