@@ -85,7 +85,9 @@ describe('TradingClient resume through real gateways', () => {
     const tradeSub = client.subscribeTrades(SYMBOL);
     orderSub.on('order', (o) => orders.push(o.seq));
     tradeSub.on('trade', (t) => trades.push(t.seq));
-    for (const sub of [orderSub, tradeSub]) sub.on('subscribed', (s) => s.resumed && resumed.push(s.channel));
+    const onAck = (s: { channel: string; resumed: boolean }) => void (s.resumed && resumed.push(s.channel));
+    orderSub.on('subscribed', onAck);
+    tradeSub.on('subscribed', onAck);
     await client.connect();
     await Promise.all([orderSub.ready, tradeSub.ready]);
     for (let i = 0; i < 5; i++) publish('order'), publish('trade');
