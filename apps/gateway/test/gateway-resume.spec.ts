@@ -165,6 +165,49 @@ describe('gateway resume: replay from JetStream, then live with no gap and no du
     }
   });
 
+  it('resumes a book from fromSeq with the retained deltas (no snapshot); older than the window: RESUME_UNAVAILABLE and a fresh snapshot', async () => {
+    const symbol = 'XBT-USD';
+    let bookSeq = 0;
+    // The engine's side of a book: snapshot replies and contiguous deltas.
+    nc.subscribe(`trading.snapshot.${symbol}`, { callback: (_e, msg) => msg.respond(JSON.stringify({ type: 'OrderBookSnapshot', symbol, seq: bookSeq, ts: 1, bids: [['1.00', `${bookSeq}.0000`]], asks: [] })) });
+    await nc.flush();
+    const delta = () => {
+      bookSeq++;
+      nc.publish(`trading.book.${symbol}`, JSON.stringify({ type: 'OrderBookUpdate', symbol, seq: bookSeq, ts: 1, bids: [['1.00', `${bookSeq}.0000`]], asks: [] }));
+    };
+    for (let i = 0; i < 10; i++) delta();
+    await waitFor(async () => ((await jsm.streams.getMessage(PUBLIC_EVENT_STREAM.name, { last_by_subj: `trading.book.${symbol}` }))?.seq ? true : undefined));
+    const first = await open('/ws');
+    first.send({ op: 'subscribe', channel: 'book', symbol, id: 1 });
+    expect(await first.waitForMessage((m) => m.type === 'OrderBookSnapshot')).toMatchObject({ seq: 10 });
+
+    const behind = await open('/ws');
+    behind.send({ op: 'subscribe', channel: 'book', symbol, fromSeq: 4, id: 2 });
+    const upToDate = await open('/ws');
+    upToDate.send({ op: 'subscribe', channel: 'book', symbol, fromSeq: 10, id: 3 });
+    await behind.waitForCount((m) => m.type === 'OrderBookUpdate', 6);
+    // Up to date: the topic is joined in the same tick as the acknowledgement, so nothing can be missed after it.
+    await upToDate.waitForMessage((m) => m.type === 'subscribed');
+    delta();
+    await behind.waitForMessage((m) => m.seq === 11);
+    await upToDate.waitForMessage((m) => m.seq === 11);
+    expect(behind.messages.map((m) => [m.type, m.seq])).toEqual([['subscribed', undefined], ...[5, 6, 7, 8, 9, 10, 11].map((seq) => ['OrderBookUpdate', seq])]);
+    expect(upToDate.messages.map((m) => [m.type, m.seq])).toEqual([['subscribed', undefined], ['OrderBookUpdate', 11]]);
+
+    await jsm.streams.purge(PUBLIC_EVENT_STREAM.name, { filter: `trading.book.${symbol}`, keep: 2 });
+    const stale = await open('/ws');
+    stale.send({ op: 'subscribe', channel: 'book', symbol, fromSeq: 3, id: 4 });
+    await stale.waitForMessage((m) => m.type === 'OrderBookSnapshot');
+    delta();
+    await stale.waitForMessage((m) => m.seq === 12);
+    expect(stale.messages.map((m) => [m.type, m.code, m.seq])).toEqual([
+      ['subscribed', undefined, undefined],
+      ['error', 'RESUME_UNAVAILABLE', undefined],
+      ['OrderBookSnapshot', undefined, 11],
+      ['OrderBookUpdate', undefined, 12],
+    ]);
+  });
+
   it('refuses malformed resume fields with BAD_REQUEST and keeps the connection', async () => {
     const socket = await open('/ws');
     for (const op of [

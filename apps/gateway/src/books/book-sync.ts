@@ -12,6 +12,9 @@ export interface BookListener {
   startBook(topic: string, snapshotFrame: string): void;
 }
 
+/** Sees every frame the book publishes to its topic (deltas and resync snapshots) while a client resumes. */
+export type BookTap = (frame: Uint8Array | string) => void;
+
 export type FirstSyncOutcome = 'live' | 'unknown';
 type ResyncReason = 'initial' | 'gap' | 'reconnect' | 'malformed' | 'retry';
 
@@ -33,6 +36,8 @@ export class BookSync {
   private state: 'syncing' | 'live' | 'closed' = 'syncing';
   private pending: BookMessage[] = [];
   private readonly waiting = new Set<BookListener>();
+  /** Resuming clients (rare): they get the topic's frames here until they join the topic. */
+  private taps?: Set<BookTap>;
   private generation = 0;
   private retryMs = RETRY_MIN_MS;
   private retryTimer?: NodeJS.Timeout;
@@ -80,6 +85,15 @@ export class BookSync {
   attach(listener: BookListener): void {
     if (this.state === 'live') listener.startBook(this.topic, this.replica.snapshotFrame());
     else this.waiting.add(listener);
+  }
+
+  /** Frames published to the topic from now on also go to `tap`, until the returned function is called. */
+  tap(tap: BookTap): () => void {
+    (this.taps ??= new Set()).add(tap);
+    return () => {
+      this.taps?.delete(tap);
+      if (this.taps?.size === 0) this.taps = undefined;
+    };
   }
 
   detach(listener: BookListener): void {
@@ -131,6 +145,7 @@ export class BookSync {
     }
     this.replica.apply(delta);
     this.publisher.publish(this.topic, data, startedAt);
+    if (this.taps) for (const tap of this.taps) tap(data.slice());
   }
 
   private async resync(reason: ResyncReason): Promise<void> {
@@ -182,6 +197,7 @@ export class BookSync {
     const frame = this.replica.snapshotFrame();
     // Existing subscribers (after a gap or reconnect) get the fresh snapshot through the topic, encoded once.
     this.publisher.publish(this.topic, frame, performance.now());
+    if (this.taps) for (const tap of this.taps) tap(frame);
     const waiting = [...this.waiting];
     this.waiting.clear();
     for (const listener of waiting) listener.startBook(this.topic, frame);

@@ -8,6 +8,7 @@ import { frames } from '../protocol/server-frames.js';
 import type { ClientSocket, GatewayContext } from '../gateway-context.js';
 import type { Endpoint } from './endpoints.js';
 import { resumeTopic } from '../resume/topic-resume.js';
+import { resumeBook } from '../resume/book-resume.js';
 
 /** Resume request of a subscribe op or an upgrade query: one seq, or per-symbol seqs for `"*"`. */
 export interface ResumeRequest {
@@ -38,6 +39,8 @@ export class ClientSession implements BookListener {
   private readonly books = new Map<string, BookSync>();
   /** Topics being resumed (replay running; the socket joins the topic at the end), with their job token. */
   private readonly resuming = new Map<string, object>();
+  /** `book` subscriptions with fromSeq waiting for their start (symbol -> seq and request id). */
+  private readonly bookResumes = new Map<string, { fromSeq: number; id?: RequestId }>();
   private readonly rate: RateWindow;
 
   constructor(
@@ -110,8 +113,7 @@ export class ClientSession implements BookListener {
         void this.authenticate(op.token, op.id);
         return;
       case 'subscribe':
-        // A book resumes with a fresh snapshot (always a complete resync), so fromSeq needs nothing more there.
-        if (op.channel === 'book') void this.subscribeBook(op.symbol, op.id);
+        if (op.channel === 'book') void this.subscribeBook(op.symbol, op.id, op.fromSeq);
         else this.subscribeStream(op.channel, op.symbol, op.id, op.fromSeq !== undefined || op.fromSeqs !== undefined ? op : undefined);
         return;
       case 'unsubscribe':
@@ -208,7 +210,7 @@ export class ClientSession implements BookListener {
       });
   }
 
-  private async subscribeBook(symbol: string, id?: RequestId): Promise<void> {
+  private async subscribeBook(symbol: string, id?: RequestId, fromSeq?: number): Promise<void> {
     const k = key('book', symbol);
     if (this.subscriptions.has(k)) {
       this.send(frames.subscribed('book', symbol, id));
@@ -228,6 +230,7 @@ export class ClientSession implements BookListener {
       return;
     }
     this.books.set(symbol, result.book);
+    if (fromSeq !== undefined) this.bookResumes.set(symbol, { fromSeq, id });
     this.send(frames.subscribed('book', symbol, id));
     // Live: the snapshot follows at once. Pending (engine slow): it follows when the engine answers.
     result.book.attach(this);
@@ -349,13 +352,34 @@ export class ClientSession implements BookListener {
   startBook(topic: string, snapshotFrame: string): void {
     if (this.closed || !this.ws) return;
     const symbol = topic.slice(topic.lastIndexOf('.') + 1);
-    if (!this.books.has(symbol)) return;
+    const book = this.books.get(symbol);
+    if (!book) return;
+    const resume = this.bookResumes.get(symbol);
+    if (resume) {
+      this.bookResumes.delete(symbol);
+      this.startBookResume(book, resume.fromSeq, snapshotFrame, resume.id);
+      return;
+    }
     if (!this.send(snapshotFrame)) return;
     this.ws.subscribe(topic);
     if (this.endpoint === 'markets') this.syncTopics();
   }
 
+  /** Deltas since the client's seq instead of a snapshot, when the retention stream has them (resumeBook). */
+  private startBookResume(book: BookSync, fromSeq: number, snapshotFrame: string, id?: RequestId): void {
+    const wants = () => !this.closed && this.books.get(book.symbol) === book;
+    resumeBook(this.ctx, {
+      wants,
+      sendFrame: (frame) => (typeof frame === 'string' ? this.send(frame) : this.sendEvent(frame)),
+      refuse: (code, message) => this.sendError(code, message, id),
+      goLive: () => {
+        if (wants()) this.ws!.subscribe(book.topic);
+      },
+    }, book, fromSeq, snapshotFrame).catch((err: unknown) => this.ctx.log.error({ err, symbol: book.symbol }, 'book resume failed'));
+  }
+
   private dropBook(symbol: string): void {
+    this.bookResumes.delete(symbol);
     const book = this.books.get(symbol);
     if (!book) return; // still being fetched: subscribeBook releases it when it sees the key gone
     this.books.delete(symbol);
