@@ -41,14 +41,4 @@ export class MatchLog {
     level.touchedAt = epoch;
     this.touched[this.touchedLength++] = level;
   }
-
-  /** Drops references to orders so finished orders can be collected (called rarely). */
-  clearReferences(): void {
-    this.makers.length = 0;
-    this.touched.length = 0;
-    this.kinds.length = 0;
-    this.quantities.length = 0;
-    this.prices.length = 0;
-    this.reset();
-  }
 }

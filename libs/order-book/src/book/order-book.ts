@@ -129,12 +129,6 @@ export class OrderBook {
     return order;
   }
 
-  /** Adds an order to the end of its level without matching (restoring a state). */
-  restore(order: BookOrder): void {
-    this.side(order.side).levelFor(order.price).append(order);
-    this.orders.set(order.id, order);
-  }
-
   /**
    * Whether the taker would fill completely, walking the book exactly as matching would
    * (including self-trade prevention) but changing nothing.
