@@ -87,7 +87,9 @@ describe('docker-compose topology as local processes', () => {
       }, { timeoutMs: 30_000, intervalMs: 200, description: 'one owner and one standby per symbol' });
 
       // JOURNAL_REPLICAS=3 from the compose file: the journal is replicated on all three servers.
-      const nc = await connect({ servers: nats.nodes.map((node) => `nats://127.0.0.1:${node.clientPort}`) });
+      // The servers require credentials (least-privilege identities): look as the engine does.
+      const engineEnv = compose.services[engines[0].name].environment!;
+      const nc = await connect({ servers: nats.nodes.map((node) => `nats://127.0.0.1:${node.clientPort}`), user: engineEnv.NATS_USER, pass: engineEnv.NATS_PASSWORD });
       try {
         const info = await (await jetstreamManager(nc)).streams.info(JOURNAL_STREAM);
         expect(info.config.num_replicas).toBe(Number(compose.services[engines[0].name].environment!.JOURNAL_REPLICAS));

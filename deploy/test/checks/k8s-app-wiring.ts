@@ -39,7 +39,14 @@ export function appContainers(objects: K8sObject[], options: WiringOptions = {})
       for (const secret of resolved.externalSecrets) {
         const values = options.externalSecretValues?.[secret];
         if (!values) problems.push(`${describe(pod.owner)}: Secret ${secret} is neither in the render nor a documented external Secret`);
-        else Object.assign(env, values);
+        else {
+          // As the kubelet would: envFrom takes every key, a secretKeyRef only its one key.
+          if ((container.envFrom ?? []).some((source) => source.secretRef?.name === secret)) Object.assign(env, values);
+          for (const e of container.env ?? []) {
+            const ref = e.valueFrom?.secretKeyRef;
+            if (ref?.name === secret && values[ref.key] !== undefined) env[e.name] = values[ref.key];
+          }
+        }
       }
       apps.push({ app, owner: pod.owner, container, env, podSpec: pod.spec });
     }

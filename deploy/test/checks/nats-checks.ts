@@ -9,7 +9,7 @@ function portOf(listen: string | undefined): number | undefined {
 }
 
 /** The NATS StatefulSet against its own config file, as the real nats-server reads it. */
-export function natsStatefulSetProblems(objects: K8sObject[]): string[] {
+export function natsStatefulSetProblems(objects: K8sObject[], externalSecretValues: Record<string, Record<string, string>> = {}): string[] {
   const problems: string[] = [];
   const sts = find(objects, 'StatefulSet', 'nats');
   if (!sts) return ['no StatefulSet nats'];
@@ -31,6 +31,12 @@ export function natsStatefulSetProblems(objects: K8sObject[]): string[] {
 
   const { values: env, problems: envProblems } = resolveContainerEnv(container, sts, objects);
   problems.push(...envProblems);
+  // Secrets the operator creates (prod): stand-in values, so the config can still be parsed with them.
+  for (const e of container.env ?? []) {
+    const ref = e.valueFrom?.secretKeyRef;
+    const value = ref && externalSecretValues[ref.name]?.[ref.key];
+    if (value !== undefined && env[e.name] === undefined) env[e.name] = value;
+  }
   const variables = natsConfigVariables(text);
   for (const v of variables) if (env[v] === undefined) problems.push(`${where}: nats.conf uses $${v}, the container does not set it`);
   for (const name of Object.keys(env)) if (!variables.includes(name)) problems.push(`${where}: sets ${name}, which nats.conf does not use`);

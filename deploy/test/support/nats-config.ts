@@ -24,7 +24,8 @@ export function natsConfigProblem(configText: string, env: Record<string, string
 
 /** $VARIABLES a NATS config takes from the environment. */
 export function natsConfigVariables(configText: string): string[] {
-  const withoutComments = configText.replace(/#.*$/gm, '');
+  // Quoted strings are literals (subjects like "$JS.API.>" in permissions are not variables).
+  const withoutComments = configText.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/#.*$/gm, '');
   return [...new Set([...withoutComments.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]))];
 }
 
