@@ -17,12 +17,12 @@ describe('fault: NATS outages', () => {
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
   });
 
-  async function stack(natsUrl: string, engineEnv: Record<string, string> = {}) {
+  async function stack(natsUrl: string, engineEnv: Record<string, string> = {}, clientUrl = natsUrl) {
     const engine = await startEngine('engine', natsUrl, engineEnv);
     cleanup.push(() => engine.service.kill());
     const gateway = await startGateway('gateway', natsUrl);
     cleanup.push(() => gateway.service.kill());
-    const nc = await connect({ servers: natsUrl.split(','), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    const nc = await connect({ servers: clientUrl.split(','), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     cleanup.push(() => nc.close());
     const users = ['u1', 'u2', 'u3', 'u4'];
     const watchers: OrderWatcher[] = [];
@@ -77,18 +77,23 @@ describe('fault: NATS outages', () => {
   it('one node of a 3-node cluster killed: R3 journal and event streams carry on, no acknowledged order lost', async () => {
     const cluster = await NatsCluster.start(3);
     cleanup.push(() => cluster.dispose());
-    const { engine, gateway, nc, users, watchers } = await stack(cluster.natsUrl, { JOURNAL_REPLICAS: '3', EVENTS_REPLICAS: '3' });
+    // Engine and gateway are given only node 1, so they are surely connected to the node that dies; they
+    // learn the other nodes from the cluster (INFO connect_urls) and must reconnect there.
+    const { engine, gateway, nc, users, watchers } = await stack(cluster.urls[0], { JOURNAL_REPLICAS: '3', EVENTS_REPLICAS: '3' }, cluster.natsUrl);
     const { load, probe, faultAt, recoveryMs } = await underLoad(nc, users, [engine, gateway], async () => {
       await cluster.nodes[0].kill();
     });
     expect(await load.verifyAcked()).toEqual([]);
-    expect(await engine.readyz()).toBe(200);
-    expect(await gateway.readyz()).toBe(200);
+    await waitFor(async () => ((await engine.readyz()) === 200 && (await gateway.readyz()) === 200 ? true : undefined), { timeoutMs: 15_000, description: 'ready again' });
     await eventsFlowAgain(nc, watchers);
     const gw = probe.outage('gateway', faultAt);
     const en = probe.outage('engine', faultAt);
+    // Both were cut off (their logs say so) and reconnected to a surviving node. The reconnect can be
+    // quicker than the 50 ms readiness poll, so a not-ready answer is reported, not required.
+    expect(gateway.service.logs).toContain('NATS disconnected');
+    expect(engine.service.logs).toContain('disconnected from NATS');
     const gaps = watchers.reduce((n, w) => n + w.gaps.length, 0);
-    if (process.env.FAULTS_DEBUG) console.log(JSON.stringify(watchers.map((w) => w.gaps)));
-    console.log(JSON.stringify({ fault: 'cluster node kill -9', ordersAcked: load.acked.length, lostAcked: 0, retries: load.retries, recoveryMs, gatewayNotReady: gw.sawNotReady, engineNotReady: en.sawNotReady, sdkGapsReported: gaps }));
+    const notReadyFor = (o: typeof gw) => (o.sawNotReady ? o.readyAgainAt! - faultAt : 0);
+    console.log(JSON.stringify({ fault: 'cluster node kill -9', ordersAcked: load.acked.length, lostAcked: 0, retries: load.retries, recoveryMs, gatewayNotReadyMs: notReadyFor(gw), engineNotReadyMs: notReadyFor(en), sdkGapsReported: gaps }));
   });
 });
