@@ -55,7 +55,7 @@ describe('NATS identities on a server configured like production (user/password)
     const reader = await as('reader');
     const engine = await as('engine');
     const seen: string[] = [];
-    const sub = reader.subscribe('trading.trade.>', { callback: (_err, msg) => seen.push(msg.string()) });
+    const sub = reader.subscribe('trading.trade.>', { callback: (_err, msg) => void seen.push(msg.string()) });
     await reader.flush();
 
     gateway.publish('trading.trade.BTC-USD', JSON.stringify({ type: 'trade', symbol: 'BTC-USD', seq: 1, fake: true }));
@@ -84,7 +84,7 @@ describe('NATS identities on a server configured like production (user/password)
   it('a gateway may request commands and snapshots, and the engine may answer', async () => {
     const engine = await as('engine');
     const gateway = await as('gateway');
-    engine.subscribe('trading.cmd.*', { callback: (_err, msg: Msg) => msg.respond(JSON.stringify({ ok: true, echo: msg.string() })) });
+    engine.subscribe('trading.cmd.*', { callback: (_err, msg: Msg) => void msg.respond(JSON.stringify({ ok: true, echo: msg.string() })) });
     await engine.flush();
     const reply = await gateway.request('trading.cmd.BTC-USD', '{"type":"place"}', { timeout: 2000 });
     expect(reply.json()).toEqual({ ok: true, echo: '{"type":"place"}' });
@@ -94,7 +94,7 @@ describe('NATS identities on a server configured like production (user/password)
     const engine = await as('engine');
     const reader = await as('reader');
     const received: string[] = [];
-    engine.subscribe('trading.cmd.*', { callback: (_err, msg: Msg) => received.push(msg.string()) });
+    engine.subscribe('trading.cmd.*', { callback: (_err, msg: Msg) => void received.push(msg.string()) });
     await engine.flush();
     const attempt = reader.request('trading.cmd.BTC-USD', '{"type":"place","userId":"victim"}', { timeout: 1500 });
     expect(isPermissionError(await rejection(attempt))).toBe(true);
@@ -145,7 +145,7 @@ describe('NATS identities from .creds files (operator/JWT mode)', () => {
     const engine = await as('engine');
     const gateway = await as('gateway');
     const reader = await as('reader');
-    engine.subscribe('trading.cmd.*', { callback: (_err, msg: Msg) => msg.respond('{"ok":true}') });
+    engine.subscribe('trading.cmd.*', { callback: (_err, msg: Msg) => void msg.respond('{"ok":true}') });
     await engine.flush();
     expect((await gateway.request('trading.cmd.BTC-USD', '{}', { timeout: 2000 })).json()).toEqual({ ok: true });
     expect(isPermissionError(await rejection(reader.request('trading.cmd.BTC-USD', '{}', { timeout: 1500 })))).toBe(true);

@@ -44,7 +44,7 @@ import { makeTestPki, opensslAvailable, type TestPki } from './support/test-pki.
     const engine = await attempt(env('engine', tls));
     const gateway = await attempt(env('gateway', tls));
     expect(engine.info?.tls_required).toBe(true);
-    engine.subscribe('trading.snapshot.*', { callback: (_e, msg) => msg.respond('{"bids":[],"asks":[]}') });
+    engine.subscribe('trading.snapshot.*', { callback: (_e, msg) => void msg.respond('{"bids":[],"asks":[]}') });
     await engine.flush();
     expect((await gateway.request('trading.snapshot.BTC-USD', '{}', { timeout: 2000 })).json()).toEqual({ bids: [], asks: [] });
   });
