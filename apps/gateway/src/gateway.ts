@@ -61,8 +61,12 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
       onConnectedChange: (connected) => {
         state.natsConnected = connected;
         metrics.natsConnected.set(connected ? 1 : 0);
+        if (!connected) ctx?.interest.holdForCatchUp();
       },
-      onReconnect: () => books?.onReconnect(),
+      onReconnect: () => {
+        books?.onReconnect();
+        if (ctx) void ctx.interest.catchUp(ctx.history, RESUME_MAX_EVENTS).catch((err: unknown) => log.error({ err }, 'catch-up after NATS reconnect failed'));
+      },
     }, config.natsAuth);
   } catch (err) {
     await admin.close();

@@ -2,6 +2,11 @@ import type { Logger } from '../logging/logger.js';
 import type { GatewayMetrics } from '../admin/gateway-metrics.js';
 import type { NatsLink, Subscription } from '../nats/nats-link.js';
 import type { TopicPublisher } from './topic-publisher.js';
+import type { StreamHistory } from '../resume/stream-history.js';
+import { fastSeq } from '../resume/fast-seq.js';
+
+/** Subjects caught up in parallel after a NATS reconnect. */
+const CATCH_UP_CONCURRENCY = 32;
 
 /** A per-connection listener that sees a subject's messages while that connection resumes. */
 export type SubjectTap = (subject: string, data: Uint8Array) => void;
@@ -11,6 +16,10 @@ interface Held {
   refs: number;
   /** Resuming connections buffering this subject's live messages (rare; undefined otherwise). */
   taps?: Set<SubjectTap>;
+  /** Last seq forwarded per concrete subject: where a catch-up after a NATS reconnect starts. */
+  lastSeqs: Map<string, number>;
+  /** Set from a NATS disconnect until the catch-up is done: live messages wait here, in order. */
+  held?: { subject: string; data: Uint8Array }[];
 }
 
 /**
@@ -22,6 +31,7 @@ export class SubjectInterest {
   private readonly held = new Map<string, Held>();
   /** Subjects whose NATS subscription closed without us asking: /readyz fails while any exist. */
   readonly dead = new Set<string>();
+  private catchUpRun: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly link: NatsLink,
@@ -41,7 +51,7 @@ export class SubjectInterest {
       held.refs++;
       return;
     }
-    const entry = { refs: 1 } as Held;
+    const entry = { refs: 1, lastSeqs: new Map() } as unknown as Held;
     entry.subscription = this.subscribe(subject, kind, entry);
     this.held.set(subject, entry);
     this.onSubjectCountChange();
@@ -82,8 +92,14 @@ export class SubjectInterest {
         const startedAt = performance.now();
         counter.inc();
         this.metrics.bytesIn.inc(msg.data.byteLength);
-        this.publisher.publish(subject, msg.data, startedAt);
         if (held.taps) for (const tap of held.taps) tap(msg.subject, msg.data);
+        if (held.held) {
+          held.held.push({ subject: msg.subject, data: msg.data.slice() });
+          return;
+        }
+        this.publisher.publish(subject, msg.data, startedAt);
+        const seq = fastSeq(msg.data);
+        if (seq !== undefined) held.lastSeqs.set(msg.subject, seq);
       },
     });
     void subscription.closed.then(
@@ -91,6 +107,82 @@ export class SubjectInterest {
       (err: unknown) => this.onClosed(subject, subscription, kind, err),
     );
     return subscription;
+  }
+
+  /**
+   * NATS connection lost: whatever the engine publishes until we are back reaches no core
+   * subscription of ours. From now on live messages are held (in order) until catchUp has sent the
+   * missed ones from JetStream.
+   */
+  holdForCatchUp(): void {
+    for (const held of this.held.values()) if (held.lastSeqs.size > 0) held.held ??= [];
+  }
+
+  /**
+   * After the reconnect: per subject, publish the retained events after the last seq forwarded,
+   * then the held live messages not already covered, then go back to forwarding directly. All
+   * sockets on a topic were fed by this one subscription, so they all missed the same events.
+   * If the history cannot supply them (out of the window, JetStream down), the held messages go
+   * out as they are and clients see the seq jump (a gap, never silent).
+   */
+  catchUp(history: StreamHistory, maxEvents: number): Promise<void> {
+    // One catch-up at a time: a second disconnect during a catch-up queues another pass.
+    this.catchUpRun = this.catchUpRun.then(() => this.catchUpAll(history, maxEvents));
+    return this.catchUpRun;
+  }
+
+  private async catchUpAll(history: StreamHistory, maxEvents: number): Promise<void> {
+    const topics = [...this.held].filter(([, held]) => held.held);
+    // Most subjects missed nothing (one read tells); a bounded number in parallel keeps the hold short.
+    let next = 0;
+    const worker = async () => {
+      while (next < topics.length) {
+        const [topic, held] = topics[next++];
+        await this.catchUpTopic(history, maxEvents, topic, held);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CATCH_UP_CONCURRENCY, topics.length) }, worker));
+  }
+
+  private async catchUpTopic(history: StreamHistory, maxEvents: number, topic: string, held: Held): Promise<void> {
+    let caughtUp = 0;
+    try {
+      for (const [subject, last] of held.lastSeqs) {
+        try {
+          const start = await history.findStart(subject, last);
+          if (start.kind !== 'replay' || start.lastSeq - last > maxEvents) continue;
+          let position = start.streamSeq;
+          let delivered = last;
+          for (;;) {
+            const event = await history.read(subject, position);
+            if (!event || this.held.get(topic) !== held) break;
+            position = event.streamSeq + 1;
+            if (event.seq <= delivered) continue;
+            this.publisher.publish(topic, event.data, performance.now());
+            delivered = event.seq;
+            caughtUp++;
+          }
+          held.lastSeqs.set(subject, delivered);
+        } catch (err) {
+          this.log.warn({ err, subject }, 'catch-up after NATS reconnect failed for this subject');
+        }
+      }
+    } finally {
+      // Synchronously: the held live messages not covered by the catch-up, then direct forwarding again.
+      const pending = held.held ?? [];
+      held.held = undefined;
+      for (const { subject, data } of pending) {
+        const seq = fastSeq(data);
+        const last = held.lastSeqs.get(subject);
+        if (seq !== undefined && last !== undefined && seq <= last) continue;
+        this.publisher.publish(topic, data, performance.now());
+        if (seq !== undefined) held.lastSeqs.set(subject, seq);
+      }
+    }
+    if (caughtUp > 0) {
+      this.metrics.catchUpEvents.inc(caughtUp);
+      this.log.info({ topic, events: caughtUp }, 'caught up events missed during a NATS disconnect');
+    }
   }
 
   /** A subscription closed by the server (permissions, connection closed): mark dead and try again. */
