@@ -26,6 +26,17 @@ export interface ParsedPlace {
   readonly stp: StpCode;
 }
 
+/** The engine's reusable, writable ParsedPlace: one per engine, refilled by every place command. */
+export class PlaceScratch implements ParsedPlace {
+  side: SideCode = BUY;
+  isMarket = false;
+  price = 0;
+  quantity = 0;
+  tif: TifCode = TIF_GTC;
+  postOnly = false;
+  stp: StpCode = STP_EXPIRE_TAKER;
+}
+
 export type PlaceRulesResult = { ok: true; value: ParsedPlace } | { ok: false; details: Record<string, string> };
 
 // Prototype-free lookups: "constructor" or "__proto__" must not look like a known value.
@@ -42,48 +53,62 @@ const STP_CODES: Readonly<Record<string, StpCode>> = Object.assign(Object.create
  * field is reported, not just the first, so clients can fix a command in one round trip.
  */
 export function checkPlaceRules(spec: SymbolSpec, command: PlaceCommand): PlaceRulesResult {
+  const out = new PlaceScratch();
+  const details = parsePlaceInto(spec, command, out);
+  return details === undefined ? { ok: true, value: out } : { ok: false, details };
+}
+
+/**
+ * checkPlaceRules without allocating on success (it runs for every place command): fills `out` and
+ * returns undefined, or returns the per-field messages (and `out` is then meaningless).
+ */
+export function parsePlaceInto(spec: SymbolSpec, command: PlaceCommand, out: PlaceScratch): Record<string, string> | undefined {
   let details: Record<string, string> | undefined;
-  const fail = (field: string, message: string): void => {
-    (details ??= {})[field] = message;
-  };
 
   const side: SideCode = command.side === 'sell' ? SELL : BUY;
-  if (command.side !== 'buy' && command.side !== 'sell') fail('side', 'side must be "buy" or "sell"');
+  if (command.side !== 'buy' && command.side !== 'sell') (details ??= {}).side = 'side must be "buy" or "sell"';
 
   const isMarket = command.orderType === 'market';
-  if (!isMarket && command.orderType !== 'limit') fail('orderType', 'orderType must be "limit" or "market"');
+  if (!isMarket && command.orderType !== 'limit') (details ??= {}).orderType = 'orderType must be "limit" or "market"';
 
   const tifText = command.timeInForce ?? (isMarket ? 'IOC' : 'GTC');
   const tif = TIF_CODES[tifText];
-  if (tif === undefined) fail('timeInForce', 'timeInForce must be one of GTC, IOC, FOK');
-  else if (isMarket && tif === TIF_GTC) fail('timeInForce', 'a market order cannot be GTC: use IOC (the default) or FOK');
+  if (tif === undefined) (details ??= {}).timeInForce = 'timeInForce must be one of GTC, IOC, FOK';
+  else if (isMarket && tif === TIF_GTC) (details ??= {}).timeInForce = 'a market order cannot be GTC: use IOC (the default) or FOK';
 
   const stp = STP_CODES[command.stp ?? 'expire_taker'];
-  if (stp === undefined) fail('stp', 'stp must be one of none, expire_taker, expire_maker, expire_both');
+  if (stp === undefined) (details ??= {}).stp = 'stp must be one of none, expire_taker, expire_maker, expire_both';
 
   const postOnly = command.postOnly ?? false;
-  if (typeof postOnly !== 'boolean') fail('postOnly', 'postOnly must be a boolean');
-  else if (postOnly && (isMarket || tif !== TIF_GTC)) fail('postOnly', 'postOnly is allowed only on GTC limit orders');
+  if (typeof postOnly !== 'boolean') (details ??= {}).postOnly = 'postOnly must be a boolean';
+  else if (postOnly && (isMarket || tif !== TIF_GTC)) (details ??= {}).postOnly = 'postOnly is allowed only on GTC limit orders';
 
   let price = 0;
   if (isMarket) {
-    if (command.price !== undefined) fail('price', 'price must be absent for market orders');
+    if (command.price !== undefined) (details ??= {}).price = 'price must be absent for market orders';
   } else {
     const ticks = toUnits(command.price, spec.tick.decimals, spec.tick.units, 'price', 'tick', spec.tick.text);
-    if (typeof ticks === 'string') fail('price', ticks);
-    else if (ticks === 0) fail('price', 'price must be greater than zero');
+    if (typeof ticks === 'string') (details ??= {}).price = ticks;
+    else if (ticks === 0) (details ??= {}).price = 'price must be greater than zero';
     else price = ticks;
   }
 
   let quantity = 0;
   const lots = toUnits(command.quantity, spec.lot.decimals, spec.lot.units, 'quantity', 'lot', spec.lot.text);
-  if (typeof lots === 'string') fail('quantity', lots);
-  else if (lots === 0) fail('quantity', 'quantity must be greater than zero');
-  else if (lots < spec.minLots) fail('quantity', `quantity must be at least the minimum quantity ${minQuantityText(spec)}`);
+  if (typeof lots === 'string') (details ??= {}).quantity = lots;
+  else if (lots === 0) (details ??= {}).quantity = 'quantity must be greater than zero';
+  else if (lots < spec.minLots) (details ??= {}).quantity = `quantity must be at least the minimum quantity ${minQuantityText(spec)}`;
   else quantity = lots;
 
-  if (details !== undefined) return { ok: false, details };
-  return { ok: true, value: { side, isMarket, price, quantity, tif: tif as TifCode, postOnly: postOnly as boolean, stp: stp as StpCode } };
+  if (details !== undefined) return details;
+  out.side = side;
+  out.isMarket = isMarket;
+  out.price = price;
+  out.quantity = quantity;
+  out.tif = tif as TifCode;
+  out.postOnly = postOnly as boolean;
+  out.stp = stp as StpCode;
+  return undefined;
 }
 
 const POW10: readonly number[] = Array.from({ length: 16 }, (_, i) => 10 ** i);

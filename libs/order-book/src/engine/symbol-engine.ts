@@ -8,7 +8,6 @@ import {
   type CancelCommand,
   type CommandReply,
   type OrderBookSnapshot,
-  type OrderUpdate,
   type PlaceCommand,
   type PriceLevel as WireLevel,
   type SymbolSpec,
@@ -39,8 +38,9 @@ import { OrderBook } from '../book/order-book.js';
 import type { PriceLevel } from '../book/price-level.js';
 import type { CommandResult, EncodedEvent, SymbolEngine, SymbolEngineState, SymbolEngineStats } from '../symbol-engine-types.js';
 import { DEFAULT_IDEMPOTENCY_WINDOW, IdempotencyIndex } from './idempotency-index.js';
-import { encodeOrderBookUpdate, encodeOrderUpdate, encodeTradeExecuted, orderStaticJson, orderUpdate, shownRemaining, type FillView, type OrderTexts } from './order-events.js';
-import { checkPlaceRules, type ParsedPlace } from './place-rules.js';
+import { ApplyResult } from './apply-result.js';
+import { EventEncoder, NO_FILL, orderStaticJson, shownRemaining } from './order-events.js';
+import { PlaceScratch, parsePlaceInto, type ParsedPlace } from './place-rules.js';
 import { encodeState } from './state-codec.js';
 
 export interface SymbolEngineOptions {
@@ -85,6 +85,9 @@ export class MatchingSymbolEngine implements SymbolEngine {
   private readonly bookSubject: string;
   private readonly orderIdPrefix: string;
   private readonly maxLotsTotal: number;
+  private readonly encoder: EventEncoder;
+  /** The current place command in integers, refilled by every place (no allocation per command). */
+  private readonly parsed = new PlaceScratch();
   private readonly priceTexts = new Map<number, string>();
   private readonly quantityTexts = new Map<number, string>();
   /** Quantity text of each fill of the current command, reused across commands. */
@@ -98,6 +101,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
     this.tradeSubject = subjects.trade(spec.symbol);
     this.bookSubject = subjects.book(spec.symbol);
     this.orderIdPrefix = `${spec.symbol}-`;
+    this.encoder = new EventEncoder(spec.symbol);
     this.idempotency = new IdempotencyIndex(options.idempotencyWindow ?? DEFAULT_IDEMPOTENCY_WINDOW);
     // A level's total must stay printable: total * lot units within the safe integer range.
     this.maxLotsTotal = Math.floor(Number.MAX_SAFE_INTEGER / spec.lot.units);
@@ -144,9 +148,9 @@ export class MatchingSymbolEngine implements SymbolEngine {
   // ---------------------------------------------------------------------------------------------
 
   private place(command: PlaceCommand, ts: number): CommandResult {
-    const rules = checkPlaceRules(this.spec, command);
-    if (!rules.ok) return refuse(CommandErrorCode.VALIDATION_FAILED, 'order breaks the symbol rules', rules.details);
-    const p = rules.value;
+    const p = this.parsed;
+    const details = parsePlaceInto(this.spec, command, p);
+    if (details !== undefined) return refuse(CommandErrorCode.VALIDATION_FAILED, 'order breaks the symbol rules', details);
     const userId = command.userId;
     const clientOrderId = command.clientOrderId;
     const prior = this.idempotency.get(userId, clientOrderId);
@@ -189,10 +193,12 @@ export class MatchingSymbolEngine implements SymbolEngine {
     const fillTexts = this.fillTexts;
     let lastJson = '';
     let takerFilled = 0;
-    let lastFill: FillView | undefined;
-    let lastFillTrade = 0;
+    // The taker's last fill, shown as lastFill of its final update (NO_FILL: none).
+    let lastFillTrade = NO_FILL;
     let lastFillPrice = 0;
     let lastFillQty = 0;
+    let lastFillPriceText = '';
+    let lastFillQtyText = '';
     const tradesBefore = this.lastTradeId;
     // Seq of the taker's last update (a later maker expiry may be on the same user's subject).
     let takerSeq = 0;
@@ -201,28 +207,24 @@ export class MatchingSymbolEngine implements SymbolEngine {
       const maker = log.makers[i];
       const quantity = log.quantities[i];
       if (log.kinds[i] === STEP_FILL) {
-        const tradeId = String(++this.lastTradeId);
+        const tradeId = ++this.lastTradeId;
         const quantityText = this.formatQuantity(quantity);
         fillTexts[i] = quantityText;
         const priceText = this.formatPrice(log.prices[i]);
         const makerStatus: StatusCode = maker.filled === maker.quantity ? STATUS_FILLED : STATUS_PARTIALLY_FILLED;
-        this.pushOrder(events, this.userStream(maker.owner), this.staticJson(maker), ts, maker, maker.filled, makerStatus, REASON_NONE, {
-          tradeId,
-          price: priceText,
-          quantity: quantityText,
-          liquidity: 'maker',
-        });
+        this.pushOrder(events, this.userStream(maker.owner), this.staticJson(maker), ts, maker, maker.filled, makerStatus, REASON_NONE, tradeId, priceText, quantityText, true);
         if (makerStatus === STATUS_FILLED) this.idempotency.finished(maker);
         takerFilled += quantity;
-        lastFill = { tradeId, price: priceText, quantity: quantityText, liquidity: 'taker' };
-        lastFillTrade = this.lastTradeId;
+        lastFillTrade = tradeId;
         lastFillPrice = log.prices[i];
         lastFillQty = quantity;
+        lastFillPriceText = priceText;
+        lastFillQtyText = quantityText;
         const takerStatus = takerFilled === order.quantity ? STATUS_FILLED : STATUS_PARTIALLY_FILLED;
-        lastJson = this.pushOrder(events, takerStream, takerJson, ts, order, takerFilled, takerStatus, REASON_NONE, lastFill);
+        lastJson = this.pushOrder(events, takerStream, takerJson, ts, order, takerFilled, takerStatus, REASON_NONE, tradeId, priceText, quantityText, false);
         takerSeq = takerStream.seq;
       } else {
-        this.pushOrder(events, this.userStream(maker.owner), this.staticJson(maker), ts, maker, maker.filled, STATUS_EXPIRED, REASON_SELF_TRADE_PREVENTION, undefined);
+        this.pushOrder(events, this.userStream(maker.owner), this.staticJson(maker), ts, maker, maker.filled, STATUS_EXPIRED, REASON_SELF_TRADE_PREVENTION, NO_FILL, '', '', true);
         this.idempotency.finished(maker);
       }
     }
@@ -240,9 +242,8 @@ export class MatchingSymbolEngine implements SymbolEngine {
       finalStatus = STATUS_NEW;
     }
     if (finalStatus === STATUS_EXPIRED || finalStatus === STATUS_NEW) {
-      lastFill = undefined;
-      lastFillTrade = 0;
-      lastJson = this.pushOrder(events, takerStream, takerJson, ts, order, takerFilled, finalStatus, finalReason, undefined);
+      lastFillTrade = NO_FILL;
+      lastJson = this.pushOrder(events, takerStream, takerJson, ts, order, takerFilled, finalStatus, finalReason, NO_FILL, '', '', false);
       takerSeq = takerStream.seq;
     }
 
@@ -253,8 +254,8 @@ export class MatchingSymbolEngine implements SymbolEngine {
     order.placeStatus = finalStatus;
     order.placeReason = finalReason;
     order.placeTradeId = lastFillTrade;
-    order.placeFillPrice = lastFill === undefined ? 0 : lastFillPrice;
-    order.placeFillQty = lastFill === undefined ? 0 : lastFillQty;
+    order.placeFillPrice = lastFillTrade === NO_FILL ? 0 : lastFillPrice;
+    order.placeFillQty = lastFillTrade === NO_FILL ? 0 : lastFillQty;
     this.idempotency.add(order);
     if (!rested) this.idempotency.finished(order);
 
@@ -262,11 +263,12 @@ export class MatchingSymbolEngine implements SymbolEngine {
     let tradeSeq = tradesBefore;
     for (let i = 0; i < log.length; i++) {
       if (log.kinds[i] !== STEP_FILL) continue;
-      const payload = encodeTradeExecuted(this.symbol, ++tradeSeq, ts, this.formatPrice(log.prices[i]), fillTexts[i], order.side);
+      const payload = this.encoder.tradeExecuted(++tradeSeq, ts, this.formatPrice(log.prices[i]), fillTexts[i], order.side);
       events.push({ subject: this.tradeSubject, payload });
     }
     this.pushBookUpdate(events, ts);
-    return accepted(this.replyOrder(order, takerSeq, ts, takerFilled, finalStatus, finalReason, lastFill), lastJson, events);
+    // Same bytes as JSON.stringify(reply): the reply's order is the order's last update, already encoded.
+    return new ApplyResult('{"ok":true,"order":' + lastJson + '}', events, true, undefined);
   }
 
   private cancel(command: CancelCommand, ts: number): CommandResult {
@@ -280,9 +282,9 @@ export class MatchingSymbolEngine implements SymbolEngine {
     this.idempotency.finished(order);
     const events: EncodedEvent[] = [];
     const stream = this.userStream(order.owner);
-    const json = this.pushOrder(events, stream, this.staticJson(order), ts, order, order.filled, STATUS_CANCELED, REASON_USER_CANCELED, undefined);
+    const json = this.pushOrder(events, stream, this.staticJson(order), ts, order, order.filled, STATUS_CANCELED, REASON_USER_CANCELED, NO_FILL, '', '', false);
     this.pushBookUpdate(events, ts);
-    return accepted(this.replyOrder(order, stream.seq, ts, order.filled, STATUS_CANCELED, REASON_USER_CANCELED, undefined), json, events);
+    return new ApplyResult('{"ok":true,"order":' + json + '}', events, true, undefined);
   }
 
   private findLiveOrder(command: CancelCommand): BookOrder | undefined {
@@ -303,34 +305,21 @@ export class MatchingSymbolEngine implements SymbolEngine {
 
   /** Rebuilds the original reply of a place command from what the order kept of it. */
   private replayPlaceReply(order: BookOrder): CommandResult {
-    const fill: FillView | undefined =
-      order.placeTradeId > 0
-        ? {
-            tradeId: String(order.placeTradeId),
-            price: this.formatPrice(order.placeFillPrice),
-            quantity: this.formatQuantity(order.placeFillQty),
-            liquidity: 'taker',
-          }
-        : undefined;
-    const update = this.replyOrder(order, order.placeSeq, order.placeTs, order.placeFilled, order.placeStatus, order.placeReason, fill);
-    const reply: CommandReply = { ok: true, order: update };
-    return { reply, replyJson: `{"ok":true,"order":${JSON.stringify(update)}}`, events: NO_EVENTS, changedState: false };
-  }
-
-  /** The reply's order object: the same fields and values as the order's last update. */
-  private replyOrder(order: BookOrder, seq: number, ts: number, filled: number, status: StatusCode, reason: ReasonCode, fill: FillView | undefined): OrderUpdate {
-    return orderUpdate(
-      this.symbol,
-      seq,
-      ts,
-      order,
-      this.textsOf(order),
-      this.formatQuantity(filled),
-      this.formatQuantity(shownRemaining(order, filled, status)),
-      status,
-      reason,
-      fill,
+    const hasFill = order.placeTradeId !== NO_FILL;
+    const json = this.encoder.orderUpdate(
+      order.placeSeq,
+      order.placeTs,
+      this.staticJson(order),
+      this.formatQuantity(order.placeFilled),
+      this.formatQuantity(shownRemaining(order, order.placeFilled, order.placeStatus)),
+      order.placeStatus,
+      order.placeReason,
+      order.placeTradeId,
+      hasFill ? this.formatPrice(order.placeFillPrice) : '',
+      hasFill ? this.formatQuantity(order.placeFillQty) : '',
+      false,
     );
+    return new ApplyResult('{"ok":true,"order":' + json + '}', NO_EVENTS, false, undefined);
   }
 
   /** Encodes one OrderUpdate on the order owner's subject with its next seq; returns its JSON. */
@@ -343,10 +332,12 @@ export class MatchingSymbolEngine implements SymbolEngine {
     filled: number,
     status: StatusCode,
     reason: ReasonCode,
-    fill: FillView | undefined,
+    tradeId: number,
+    fillPrice: string,
+    fillQuantity: string,
+    maker: boolean,
   ): string {
-    const payload = encodeOrderUpdate(
-      this.symbol,
+    const payload = this.encoder.orderUpdate(
       ++stream.seq,
       ts,
       staticJson,
@@ -354,7 +345,10 @@ export class MatchingSymbolEngine implements SymbolEngine {
       this.formatQuantity(shownRemaining(order, filled, status)),
       status,
       reason,
-      fill,
+      tradeId,
+      fillPrice,
+      fillQuantity,
+      maker,
     );
     if (stream.subject === '') stream.subject = subjects.order(stream.userId, this.symbol);
     events.push({ subject: stream.subject, payload });
@@ -372,7 +366,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
       if (level.side === BUY) bids = bids === '' ? entry : `${bids},${entry}`;
       else asks = asks === '' ? entry : `${asks},${entry}`;
     }
-    events.push({ subject: this.bookSubject, payload: encodeOrderBookUpdate(this.symbol, ++this.bookSeq, ts, bids, asks) });
+    events.push({ subject: this.bookSubject, payload: this.encoder.orderBookUpdate(++this.bookSeq, ts, bids, asks) });
   }
 
   /** Price text, cached: the same few hundred price levels are printed over and over. */
@@ -394,14 +388,6 @@ export class MatchingSymbolEngine implements SymbolEngine {
       this.quantityTexts.set(lots, text);
     }
     return text;
-  }
-
-  private textsOf(order: BookOrder): OrderTexts {
-    return {
-      orderId: this.orderIdPrefix + order.id,
-      price: order.isMarket ? undefined : this.formatPrice(order.price),
-      quantity: this.formatQuantity(order.quantity),
-    };
   }
 
   private staticJson(order: BookOrder): string {
@@ -439,12 +425,7 @@ function samePlace(order: BookOrder, p: ParsedPlace): boolean {
   );
 }
 
-function accepted(order: OrderUpdate, orderJson: string, events: EncodedEvent[]): CommandResult {
-  // Same bytes as JSON.stringify(reply): the order's last update is already encoded.
-  return { reply: { ok: true, order }, replyJson: `{"ok":true,"order":${orderJson}}`, events, changedState: true };
-}
-
 function refuse(code: CommandErrorCode, message: string, details?: Record<string, string>): CommandResult {
   const reply: CommandReply = details === undefined ? { ok: false, error: { code, message } } : { ok: false, error: { code, message, details } };
-  return { reply, replyJson: JSON.stringify(reply), events: NO_EVENTS, changedState: false };
+  return new ApplyResult(JSON.stringify(reply), NO_EVENTS, false, reply);
 }
