@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { errors, type NatsConnection, type Msg } from '@nats-io/nats-core';
 import { NatsServer, waitFor } from '@trading/testing';
 import { natsIdentityOptions, readNatsAuth, type NatsIdentityName } from '../src/index.js';
@@ -57,6 +58,9 @@ describe('NATS identities on a server configured like production (user/password)
     const seen: string[] = [];
     const sub = reader.subscribe('trading.trade.>', { callback: (_err, msg) => void seen.push(msg.string()) });
     await reader.flush();
+    // The retention stream (what resume replays from) is a consumer too: created as the engine does.
+    const jsm = await jetstreamManager(engine);
+    await jsm.streams.add({ name: 'TRADING_EVENTS_PUBLIC', subjects: ['trading.trade.>', 'trading.book.>'], allow_direct: true } as never);
 
     gateway.publish('trading.trade.BTC-USD', JSON.stringify({ type: 'trade', symbol: 'BTC-USD', seq: 1, fake: true }));
     await gateway.flush(); // the server has processed (and refused) the publish before it answers the flush
@@ -64,6 +68,10 @@ describe('NATS identities on a server configured like production (user/password)
 
     await waitFor(() => seen.length >= 1 && gatewayErrors.some(isPermissionError), { description: 'real trade delivered and violation reported' });
     expect(seen).toEqual([JSON.stringify({ type: 'trade', symbol: 'BTC-USD', seq: 1, real: true })]);
+    // JetStream stores asynchronously: wait for the real event, then there must be nothing else.
+    await waitFor(async () => (await jsm.streams.info('TRADING_EVENTS_PUBLIC')).state.messages >= 1, { description: 'real event stored' });
+    expect((await jsm.streams.info('TRADING_EVENTS_PUBLIC')).state.messages).toBe(1);
+    expect((await jsm.streams.getMessage('TRADING_EVENTS_PUBLIC', { seq: 1 }))?.json()).toEqual({ type: 'trade', symbol: 'BTC-USD', seq: 1, real: true });
     expect(server.log).toMatch(/Publish Violation.*gateway.*trading\.trade\.BTC-USD|gateway.*Publish Violation.*trading\.trade\.BTC-USD/i);
     sub.unsubscribe();
   });
