@@ -16,6 +16,12 @@ describe('loadEngineConfig', () => {
     }
   });
 
+  it('gives the event streams as many replicas as the journal unless EVENTS_REPLICAS says otherwise', () => {
+    expect(loadEngineConfig({ SYMBOLS: 'BTC-USD' }).eventsReplicas).toBe(1);
+    expect(loadEngineConfig({ SYMBOLS: 'BTC-USD', JOURNAL_REPLICAS: '3' }).eventsReplicas).toBe(3);
+    expect(loadEngineConfig({ SYMBOLS: 'BTC-USD', JOURNAL_REPLICAS: '3', EVENTS_REPLICAS: '1' }).eventsReplicas).toBe(1);
+  });
+
   it('reads every variable', () => {
     const config = loadEngineConfig({
       NATS_URL: 'nats://a:4222, nats://b:4222',

@@ -84,7 +84,11 @@ export const ENGINE_ENV_VARS: readonly EnvVarDoc[] = [
     default: '268435456',
     description: 'Resume window by size: most bytes each event stream keeps (oldest events go first).',
   },
-  { name: 'EVENTS_REPLICAS', default: '1', description: 'Replicas of the two event streams (3 in a cluster, like JOURNAL_REPLICAS).' },
+  {
+    name: 'EVENTS_REPLICAS',
+    default: '<JOURNAL_REPLICAS>',
+    description: 'Replicas of the two event streams; unset = the same as JOURNAL_REPLICAS (3 in a cluster).',
+  },
 ];
 
 const DEFAULTS = Object.fromEntries(ENGINE_ENV_VARS.map((v) => [v.name, v.default])) as Record<string, string | undefined>;
@@ -155,6 +159,7 @@ export function loadEngineConfig(env: NodeJS.ProcessEnv): EngineConfig {
     recoveryConcurrency: integer(env, 'RECOVERY_CONCURRENCY', 1, 1024),
     eventsMaxAgeMs: integer(env, 'EVENTS_MAX_AGE_MS', 1000),
     eventsMaxBytes: integer(env, 'EVENTS_MAX_BYTES', 1024 * 1024),
-    eventsReplicas: integer(env, 'EVENTS_REPLICAS', 1, 5),
+    // The documented default is another variable's value: computed here, like INSTANCE_ID's.
+    eventsReplicas: env.EVENTS_REPLICAS?.trim() ? integer(env, 'EVENTS_REPLICAS', 1, 5) : integer(env, 'JOURNAL_REPLICAS', 1, 5),
   };
 }
