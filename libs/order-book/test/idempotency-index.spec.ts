@@ -1,0 +1,66 @@
+import { describe, expect, it } from '@jest/globals';
+import { BookOrder } from '../src/index.js';
+import { IdempotencyIndex } from '../src/engine/idempotency-index.js';
+import { Session, cancelByClientId, limit } from './harness.js';
+
+const order = (id: number, owner: string, clientOrderId: string): BookOrder => {
+  const o = new BookOrder(id, owner, 0, 1, 1);
+  o.clientOrderId = clientOrderId;
+  return o;
+};
+
+describe('IdempotencyIndex with one clientOrderId used by several users', () => {
+  it('keeps each user apart and evicts only the evicted order', () => {
+    const index = new IdempotencyIndex(2);
+    const a = order(1, 'alice', '1');
+    const b = order(2, 'bob', '1');
+    const c = order(3, 'carol', '1');
+    for (const o of [a, b, c]) index.add(o);
+    expect(index.get('alice', '1')).toBe(a);
+    expect(index.get('bob', '1')).toBe(b);
+    expect(index.get('carol', '1')).toBe(c);
+    expect(index.get('dave', '1')).toBeUndefined();
+    expect(index.get('alice', '2')).toBeUndefined();
+
+    index.finished(b);
+    index.finished(a);
+    index.finished(c); // window 2: b is evicted
+    expect(index.get('bob', '1')).toBeUndefined();
+    expect(index.get('alice', '1')).toBe(a);
+    expect(index.get('carol', '1')).toBe(c);
+
+    // A key evicted from the window can be used again, by its user only.
+    const b2 = order(4, 'bob', '1');
+    index.add(b2);
+    expect(index.get('bob', '1')).toBe(b2);
+    index.finished(b2); // evicts a
+    index.finished(order(5, 'x', 'y')); // evicts c
+    expect(index.get('alice', '1')).toBeUndefined();
+    expect(index.get('carol', '1')).toBeUndefined();
+    expect(index.get('bob', '1')).toBe(b2);
+  });
+
+  it('a single user re-adding its key replaces the order, another user does not', () => {
+    const index = new IdempotencyIndex(0);
+    const a = order(1, 'alice', 'k');
+    index.add(a);
+    const b = order(2, 'bob', 'k');
+    index.add(b);
+    index.finished(a); // window 0: forgotten at once
+    expect(index.get('alice', 'k')).toBeUndefined();
+    expect(index.get('bob', 'k')).toBe(b);
+    index.finished(b);
+    expect(index.get('bob', 'k')).toBeUndefined();
+  });
+
+  it('through the engine: two users with the same clientOrderId retry and cancel independently', () => {
+    const s = new Session();
+    const [a, b] = s.ok(limit('alice', '1', 'buy', '99', '1'), limit('bob', '1', 'buy', '98', '2'));
+    expect(s.run(limit('alice', '1', 'buy', '99', '1')).result.replyJson).toBe(a.result.replyJson);
+    expect(s.run(limit('bob', '1', 'buy', '98', '2')).result.replyJson).toBe(b.result.replyJson);
+    expect(s.run(limit('bob', '1', 'buy', '99', '1')).reply.error.code).toBe('DUPLICATE_CLIENT_ORDER_ID');
+    expect(s.run(cancelByClientId('bob', '1')).reply.order).toMatchObject({ userId: 'bob', status: 'CANCELED', price: '98.00' });
+    expect(s.run(cancelByClientId('alice', '1')).reply.order).toMatchObject({ userId: 'alice', status: 'CANCELED', price: '99.00' });
+    expect(s.run(cancelByClientId('alice', '1')).reply.error.code).toBe('ORDER_NOT_FOUND');
+  });
+});
