@@ -18,9 +18,10 @@ const inbox = `_INBOX.bench${cfg.id}.${process.pid}`;
 /** Pre-serialised [subject, payload] pairs, so the timed loop only sends. */
 function buildCommands() {
   if (cfg.mode === 'populate') {
+    // Symbol by symbol, so each symbol's commands share journal batches (the journal batches per symbol).
     const out = [];
-    for (let k = 0; k < cfg.perSymbol; k++) {
-      for (const symbol of cfg.symbols) {
+    for (const symbol of cfg.symbols) {
+      for (let k = 0; k < cfg.perSymbol; k++) {
         const buy = k % 2 === 0;
         // Bids below 1000.00, asks above: nothing crosses, everything rests.
         const price = buy ? 1000 - 1 - (k % 500) : 1000 + 1 + (k % 500);

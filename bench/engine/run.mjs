@@ -10,7 +10,7 @@
 // Knobs (env): BENCH_RUNS (3), BENCH_SECONDS (5), BENCH_RATE (50000), BENCH_GENERATORS (2),
 // BENCH_WINDOW (2000 in flight per generator), BENCH_BIG_SYMBOLS (10000), BENCH_BIG_ORDERS
 // (1000000), BENCH_SKIP_CORE=1, BENCH_SKIP_BIG=1. `--quick`: tiny smoke run, results not written.
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NatsServer } from '@trading/testing';
@@ -29,9 +29,20 @@ const GENERATORS = num('BENCH_GENERATORS', 2);
 const WINDOW = num('BENCH_WINDOW', 2000);
 const BIG_SYMBOLS = quick ? 200 : num('BENCH_BIG_SYMBOLS', 10_000);
 const BIG_ORDERS = quick ? 20_000 : num('BENCH_BIG_ORDERS', 1_000_000);
+const LOW_RATE = quick ? 1_000 : num('BENCH_LOW_RATE', 5_000);
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
+  } catch {
+    return NaN;
+  }
+}
+
+const median = (values) => {
+  const s = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
   return s.length === 0 ? null : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const round = (x, d = 2) => (x === null || x === undefined ? x : Math.round(x * 10 ** d) / 10 ** d);
@@ -39,6 +50,7 @@ const log = (...args) => console.log('[bench:engine]', ...args);
 
 const THROUGHPUT_SYMBOLS = Array.from({ length: GENERATORS }, (_, i) => `TP${i}-USD`);
 const RATE_SYMBOLS = Array.from({ length: GENERATORS }, (_, i) => `RT${i}-USD`);
+const LOW_RATE_SYMBOLS = Array.from({ length: GENERATORS }, (_, i) => `LR${i}-USD`);
 // generateCommands' mix uses tick 0.01 and lot 0.001.
 const symbolsEnv = (list) => list.map((s) => `${s}:0.01:0.001`).join(',');
 
@@ -46,7 +58,7 @@ async function oneRun(run) {
   const nats = await NatsServer.start();
   const env = {
     NATS_URL: nats.url,
-    SYMBOLS: symbolsEnv([...THROUGHPUT_SYMBOLS, ...RATE_SYMBOLS]),
+    SYMBOLS: symbolsEnv([...THROUGHPUT_SYMBOLS, ...LOW_RATE_SYMBOLS, ...RATE_SYMBOLS]),
     INSTANCE_ID: `bench-${run}`,
     LOG_LEVEL: 'info',
     // No snapshots during the run, so phase 3 replays the whole journal.
@@ -56,15 +68,34 @@ async function oneRun(run) {
   let engine = await EngineProcess.start(env);
   try {
     await engine.waitOwner();
-    // 1. throughput
+    // 1. throughput, with the CPU each process spent on it
+    const cpu0 = { engine: cpuSeconds(engine.child.pid), nats: cpuSeconds(nats.child?.pid) };
     const perGen = Math.ceil((SECONDS + 2) * num("BENCH_MAX_RATE_GUESS", 60_000) / GENERATORS);
     const tp = await runGenerators(
       THROUGHPUT_SYMBOLS.map((symbol, id) => ({ id, mode: 'closed', natsUrl: nats.url, symbols: [symbol], count: perGen, window: WINDOW, seconds: SECONDS, seed: 42 + id })),
     );
     const completed = tp.results.reduce((a, r) => a + r.completed, 0);
     const seconds = Math.max(...tp.results.map((r) => r.measuredMs)) / 1000;
-    const throughput = { commandsPerSecond: Math.round(completed / seconds), completed, seconds: round(seconds), ok: tp.results.reduce((a, r) => a + r.okReplies, 0), lost: tp.results.reduce((a, r) => a + r.lost, 0), latencyMs: tp.latencyMs };
-    log(`run ${run} throughput: ${throughput.commandsPerSecond} commands/s (${completed} in ${round(seconds)} s, ${WINDOW * GENERATORS} in flight), p50 ${tp.latencyMs?.p50} ms p99 ${tp.latencyMs?.p99} ms`);
+    const cpuUs = (who, pid) => round(((cpuSeconds(pid) - cpu0[who]) * 1e6) / completed, 1);
+    const throughput = {
+      commandsPerSecond: Math.round(completed / seconds),
+      completed,
+      seconds: round(seconds),
+      ok: tp.results.reduce((a, r) => a + r.okReplies, 0),
+      lost: tp.results.reduce((a, r) => a + r.lost, 0),
+      latencyMs: tp.latencyMs,
+      // CPU per command: what a dedicated core would allow (1e6 / us), independent of the sharing.
+      cpuMicrosPerCommand: { engine: cpuUs('engine', engine.child.pid), natsServer: cpuUs('nats', nats.child?.pid) },
+      loadavg1m: round(os.loadavg()[0]),
+    };
+    log(`run ${run} throughput: ${throughput.commandsPerSecond} commands/s (${completed} in ${round(seconds)} s, ${WINDOW * GENERATORS} in flight), p50 ${tp.latencyMs?.p50} ms p99 ${tp.latencyMs?.p99} ms; CPU/command engine ${throughput.cpuMicrosPerCommand.engine} us, nats-server ${throughput.cpuMicrosPerCommand.natsServer} us; load ${throughput.loadavg1m}`);
+
+    // 2a. latency at a low fixed rate the shared machine sustains
+    const low = await runGenerators(
+      LOW_RATE_SYMBOLS.map((symbol, id) => ({ id: 50 + id, mode: 'rate', natsUrl: nats.url, symbols: [symbol], count: Math.ceil((LOW_RATE / GENERATORS) * (SECONDS + 1.5)), rate: LOW_RATE / GENERATORS, seconds: SECONDS, warmupSeconds: 1, seed: 3 + id })),
+    );
+    const lowRate = { rate: LOW_RATE, lost: low.results.reduce((a, r) => a + r.lost, 0), latencyMs: low.latencyMs };
+    log(`run ${run} latency at ${LOW_RATE}/s: p50 ${low.latencyMs?.p50} ms p99 ${low.latencyMs?.p99} ms p99.9 ${low.latencyMs?.p999} ms (lost ${lowRate.lost})`);
 
     // 2. latency at a fixed rate
     const perGenRate = RATE / GENERATORS;
@@ -91,7 +122,7 @@ async function oneRun(run) {
       processReadyMs: Math.round(readyMs),
     };
     log(`run ${run} replay: ${replay.commandsPerSecond} commands/s (${replayed} commands in ${replay.wallMs} ms; ready ${replay.processReadyMs} ms after spawn)`);
-    return { throughput, latency, replay };
+    return { throughput, lowRate, latency, replay };
   } finally {
     await engine.kill();
     await nats.dispose();
@@ -175,11 +206,15 @@ async function main() {
     benchmark: 'engine-nats',
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg().map((x) => round(x)), note: 'shared 2-core machine: nats-server, the engine and the load generators all run on it, with other jobs' },
-    params: { runs: RUNS, seconds: SECONDS, rate: RATE, generators: GENERATORS, windowPerGenerator: WINDOW, journal: 'JetStream file storage, batched, expected-last-subject-seq', bigSymbols: BIG_SYMBOLS, bigOrders: BIG_ORDERS },
+    params: { runs: RUNS, seconds: SECONDS, rate: RATE, lowRate: LOW_RATE, generators: GENERATORS, windowPerGenerator: WINDOW, journal: 'JetStream file storage, batched, expected-last-subject-seq', bigSymbols: BIG_SYMBOLS, bigOrders: BIG_ORDERS },
     median: {
       throughputCommandsPerSecond: median(runs.map((r) => r.throughput.commandsPerSecond)),
       latencyAtRateP50Ms: median(runs.map((r) => r.latency.latencyMs?.p50)),
       latencyAtRateP99Ms: median(runs.map((r) => r.latency.latencyMs?.p99)),
+      latencyAtLowRateP50Ms: median(runs.map((r) => r.lowRate.latencyMs?.p50)),
+      latencyAtLowRateP99Ms: median(runs.map((r) => r.lowRate.latencyMs?.p99)),
+      engineCpuMicrosPerCommand: median(runs.map((r) => r.throughput.cpuMicrosPerCommand.engine)),
+      natsServerCpuMicrosPerCommand: median(runs.map((r) => r.throughput.cpuMicrosPerCommand.natsServer)),
       replayCommandsPerSecond: median(runs.map((r) => r.replay.commandsPerSecond)),
     },
     runs,

@@ -18,6 +18,7 @@ import { SnapshotStore, type StoredSnapshot } from '../snapshots/snapshot-store.
 import { SymbolEndpoints } from '../transport/symbol-endpoints.js';
 import type { SymbolSlot } from './symbol-slot.js';
 import { forEachLimit } from '../util/for-each-limit.js';
+import { publishText } from '../nats/publish-text.js';
 import { ENGINE_CONFIG, ENGINE_LOGGER, SYMBOL_ENGINE_FACTORY } from './tokens.js';
 
 /** Stay under NATS's default 1 MiB max_payload with room for headers. */
@@ -218,7 +219,7 @@ export class EngineRuntime {
         lastJournalSeq: async (s) => (prefetched ? (prefetched.lastSeqs.get(s) ?? 0) : lastJournalSeq(infra.jsm, s)),
         publishedWatermark: async (s) => (prefetched ? (prefetched.watermarks.get(s) ?? 0) : infra.watermarks.read(s)),
         replay: (s, after, until, onBatch) => infra.reader.replay(s, after, until, onBatch),
-        publish: (subject, payload) => infra.conn.nc.publish(subject, payload),
+        publish: (subject, payload) => publishText(infra.conn.nc, subject, payload),
       });
       if (this.shuttingDown || !infra.leases.holds(symbol)) {
         this.setRole(slot, 'standby');
@@ -232,7 +233,7 @@ export class EngineRuntime {
         recovered.engine,
         recovered.journalSeq,
         {
-          publish: (subject, payload) => infra.conn.nc.publish(subject, payload),
+          publish: (subject, payload) => publishText(infra.conn.nc, subject, payload),
           append: (s, payload, expected) => infra.writer.append(s, payload, expected),
           onFailure: (s, err) => this.onSequencerFailure(s, err),
           onReleased: (s, seq) => {

@@ -28,7 +28,10 @@ export class EngineNatsConnection {
       reconnectTimeWait: 250,
       waitOnFirstConnect: true,
       pingInterval: 5_000,
-    });
+      // nats.js writes its outbound buffer to the socket every 32 KiB by default; a released batch
+      // is often a few hundred KiB of events and replies, so fewer, larger writes save syscalls.
+      pendingLimit: 512 * 1024,
+    } as Parameters<typeof connect>[0]);
     log.info({ server: nc.getServer() }, 'connected to NATS');
     return new EngineNatsConnection(nc, log);
   }
