@@ -111,6 +111,46 @@ describe('fault: fuzzing every external input', () => {
     console.log(JSON.stringify({ fuzz: 'REST bodies', requests }));
   });
 
+  it('REST cancels and WebSocket upgrade URLs: every answer is a contract status with a typed body', async () => {
+    const token = await sign('fuzzer');
+    // Already URL-safe text: escaped arbitrary strings, and raw pieces that are themselves malformed (bad percent-encoding).
+    const segment = fc.oneof(fc.string({ maxLength: 30 }).map(encodeURIComponent), fc.constantFrom('BTC-USD-1', '%', '%zz', '..', 'a/b', '', 'BTC-USD', '*', '%E0%A4%A', '%00', 'BTC-USD:1,ETH-USD:x', 'BTC-USD:99999999999999999999'));
+    let requests = 0;
+    await fc.assert(
+      fc.asyncProperty(segment, segment, async (orderId, symbol) => {
+        const url = `http://127.0.0.1:${gateway.port}/api/v1/orders/${orderId}?symbol=${symbol}`;
+        const res = await fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(5000) });
+        requests++;
+        expect(HTTP_STATUSES.has(res.status)).toBe(true);
+        const reply = (await res.json()) as { ok?: boolean; error?: { code: string } };
+        if (res.status !== 200) expect(COMMAND_CODES.has(reply.error!.code)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+    const path = fc.constantFrom('/ws', '/ws/orders', '/ws/trades', '/ws/markets/BTC-USD', '/ws/markets/', '/ws/markets/btc', '/ws/x', '/');
+    const query = fc.array(fc.tuple(fc.constantFrom('symbols', 'fromSeq', 'fromSeqs', 'token', 'x'), segment), { maxLength: 3 });
+    let upgrades = 0;
+    await fc.assert(
+      fc.asyncProperty(path, query, async (p, q) => {
+        const qs = q.map(([k, v]) => `${k}=${v}`).join('&');
+        const outcome = await TestSocket.open(`ws://127.0.0.1:${gateway.port}${p}${qs ? `?${qs}` : ''}`).then(
+          async (socket) => {
+            await socket.close();
+            return { status: 101, body: '' };
+          },
+          (err: { status?: number; body?: string }) => ({ status: err.status ?? 0, body: err.body ?? '' }),
+        );
+        upgrades++;
+        if (outcome.status === 101) return;
+        expect([400, 401, 404, 503]).toContain(outcome.status);
+        expect(typeof (JSON.parse(outcome.body) as { error: { code: string } }).error.code).toBe('string');
+      }),
+      { numRuns: 200 },
+    );
+    await stillServing();
+    console.log(JSON.stringify({ fuzz: 'REST cancels + upgrade URLs', requests, upgrades }));
+  });
+
   it('NATS commands and snapshot requests: every reply is typed, the engine keeps serving', async () => {
     let requests = 0;
     await fc.assert(
