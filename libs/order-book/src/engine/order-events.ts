@@ -43,11 +43,22 @@ export class EventEncoder {
   private readonly orderPrefix: string;
   private readonly tradePrefix: string;
   private readonly bookPrefix: string;
+  /** `,"ts":{ts},` of the last ts seen: every event of a command shares it. */
+  private lastTs = -1;
+  private lastTsJson = '';
 
   constructor(symbol: string) {
     this.orderPrefix = `{"type":"OrderUpdate","symbol":"${symbol}","seq":`;
     this.tradePrefix = `{"type":"TradeExecuted","symbol":"${symbol}","seq":`;
     this.bookPrefix = `{"type":"OrderBookUpdate","symbol":"${symbol}","seq":`;
+  }
+
+  private tsJson(ts: number): string {
+    if (ts !== this.lastTs) {
+      this.lastTs = ts;
+      this.lastTsJson = ',"ts":' + ts + ',';
+    }
+    return this.lastTsJson;
   }
 
   /**
@@ -67,17 +78,17 @@ export class EventEncoder {
     fillQuantity: string,
     maker: boolean,
   ): string {
-    const head = this.orderPrefix + seq + ',"ts":' + ts + ',' + staticJson + ',"filledQuantity":"' + filledText + '","remainingQuantity":"' + remainingText + STATUS_TAIL[status * 8 + reason];
+    const head = this.orderPrefix + seq + this.tsJson(ts) + staticJson + ',"filledQuantity":"' + filledText + '","remainingQuantity":"' + remainingText + STATUS_TAIL[status * 8 + reason];
     if (tradeId === NO_FILL) return head + '}';
     return head + ',"lastFill":{"tradeId":"' + tradeId + '","price":"' + fillPrice + '","quantity":"' + fillQuantity + (maker ? '","liquidity":"maker"}}' : '","liquidity":"taker"}}');
   }
 
   tradeExecuted(seq: number, ts: number, price: string, quantity: string, takerSide: number): string {
-    return this.tradePrefix + seq + ',"ts":' + ts + ',"tradeId":"' + seq + '","price":"' + price + '","quantity":"' + quantity + (takerSide === SELL ? '","takerSide":"sell"}' : '","takerSide":"buy"}');
+    return this.tradePrefix + seq + this.tsJson(ts) + '"tradeId":"' + seq + '","price":"' + price + '","quantity":"' + quantity + (takerSide === SELL ? '","takerSide":"sell"}' : '","takerSide":"buy"}');
   }
 
   /** `bids` / `asks` are already the JSON of the two arrays' contents, e.g. `["100.00","1.0000"],[...]`. */
   orderBookUpdate(seq: number, ts: number, bids: string, asks: string): string {
-    return this.bookPrefix + seq + ',"ts":' + ts + ',"bids":[' + bids + '],"asks":[' + asks + ']}';
+    return this.bookPrefix + seq + this.tsJson(ts) + '"bids":[' + bids + '],"asks":[' + asks + ']}';
   }
 }

@@ -33,7 +33,7 @@ import {
   type ReasonCode,
   type StatusCode,
 } from '../book/codes.js';
-import { STEP_FILL } from '../book/match-log.js';
+import { STEP_FILL, type MatchLog } from '../book/match-log.js';
 import { OrderBook } from '../book/order-book.js';
 import type { PriceLevel } from '../book/price-level.js';
 import type { CommandResult, EncodedEvent, SymbolEngine, SymbolEngineState, SymbolEngineStats } from '../symbol-engine-types.js';
@@ -90,6 +90,8 @@ export class MatchingSymbolEngine implements SymbolEngine {
   private readonly parsed = new PlaceScratch();
   private readonly priceTexts = new Map<number, string>();
   private readonly quantityTexts = new Map<number, string>();
+  /** Events written so far into the current command's events array. */
+  private eventCount = 0;
   /** Quantity text of each fill of the current command, reused across commands. */
   private readonly fillTexts: string[] = [];
 
@@ -186,8 +188,8 @@ export class MatchingSymbolEngine implements SymbolEngine {
     this.lastTs = ts;
     order.clientOrderId = clientOrderId;
 
-    const events: EncodedEvent[] = [];
     const log = this.book.log;
+    const events = this.newEvents(log, order);
     const takerStream = this.userStream(userId);
     const takerJson = this.staticJson(order);
     const fillTexts = this.fillTexts;
@@ -264,10 +266,11 @@ export class MatchingSymbolEngine implements SymbolEngine {
     for (let i = 0; i < log.length; i++) {
       if (log.kinds[i] !== STEP_FILL) continue;
       const payload = this.encoder.tradeExecuted(++tradeSeq, ts, this.formatPrice(log.prices[i]), fillTexts[i], order.side);
-      events.push({ subject: this.tradeSubject, payload });
+      events[this.eventCount++] = { subject: this.tradeSubject, payload };
     }
     this.pushBookUpdate(events, ts);
     // Same bytes as JSON.stringify(reply): the reply's order is the order's last update, already encoded.
+    if (this.eventCount !== events.length) events.length = this.eventCount; // never, if newEvents counted right
     return new ApplyResult('{"ok":true,"order":' + lastJson + '}', events, true, undefined);
   }
 
@@ -280,10 +283,13 @@ export class MatchingSymbolEngine implements SymbolEngine {
     this.book.cancel(order.id);
     this.lastTs = ts;
     this.idempotency.finished(order);
-    const events: EncodedEvent[] = [];
+    // A cancel always has two events: the order's update and the book update of its level.
+    const events: EncodedEvent[] = new Array<EncodedEvent>(2);
+    this.eventCount = 0;
     const stream = this.userStream(order.owner);
     const json = this.pushOrder(events, stream, this.staticJson(order), ts, order, order.filled, STATUS_CANCELED, REASON_USER_CANCELED, NO_FILL, '', '', false);
     this.pushBookUpdate(events, ts);
+    if (this.eventCount !== events.length) events.length = this.eventCount;
     return new ApplyResult('{"ok":true,"order":' + json + '}', events, true, undefined);
   }
 
@@ -322,6 +328,23 @@ export class MatchingSymbolEngine implements SymbolEngine {
     return new ApplyResult('{"ok":true,"order":' + json + '}', NO_EVENTS, false, undefined);
   }
 
+  /**
+   * The events array of an accepted place, sized exactly (a growing array would reserve room for
+   * 17 on its first push): per log step the maker's update, per fill the taker's update and a
+   * trade, the taker's final update unless its last fill already showed it, and the book update.
+   */
+  private newEvents(log: MatchLog, order: BookOrder): EncodedEvent[] {
+    let fills = 0;
+    for (let i = 0; i < log.length; i++) if (log.kinds[i] === STEP_FILL) fills++;
+    // The taker's final update is separate exactly when it did not end FILLED or PARTIALLY_FILLED
+    // by its last fill: it rests unfilled (NEW) or expired (STP, IOC, FOK, market rest).
+    const rested = order.level !== null;
+    const finalSeparate = log.takerExpiredBySelfTrade || (!rested && order.filled < order.quantity) || (rested && order.filled === 0);
+    const count = log.length + 2 * fills + (finalSeparate ? 1 : 0) + (log.touchedLength > 0 ? 1 : 0);
+    this.eventCount = 0;
+    return new Array<EncodedEvent>(count);
+  }
+
   /** Encodes one OrderUpdate on the order owner's subject with its next seq; returns its JSON. */
   private pushOrder(
     events: EncodedEvent[],
@@ -351,7 +374,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
       maker,
     );
     if (stream.subject === '') stream.subject = subjects.order(stream.userId, this.symbol);
-    events.push({ subject: stream.subject, payload });
+    events[this.eventCount++] = { subject: stream.subject, payload };
     return payload;
   }
 
@@ -366,7 +389,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
       if (level.side === BUY) bids = bids === '' ? entry : `${bids},${entry}`;
       else asks = asks === '' ? entry : `${asks},${entry}`;
     }
-    events.push({ subject: this.bookSubject, payload: this.encoder.orderBookUpdate(++this.bookSeq, ts, bids, asks) });
+    events[this.eventCount++] = { subject: this.bookSubject, payload: this.encoder.orderBookUpdate(++this.bookSeq, ts, bids, asks) };
   }
 
   /** Price text, cached: the same few hundred price levels are printed over and over. */
