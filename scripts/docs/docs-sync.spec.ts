@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { ClientErrorCode, CloseCode, CommandErrorCode, HTTP_STATUS_BY_COMMAND_ERROR } from '@trading/contracts';
 import { ENGINE_ENV_VARS } from '../../apps/matching-engine/src/config/engine-config.js';
 import { GATEWAY_ENV_VARS } from '../../apps/gateway/src/config/gateway-config.js';
@@ -85,3 +85,104 @@ describe('docs/protocol.md', () => {
     }
   });
 });
+
+describe('docs/protocol.md explains every code the code base can send', () => {
+  const section9 = protocol.slice(protocol.indexOf('## 9. Error codes'), protocol.indexOf('## 10.'));
+
+  /** A table row `| \`CODE\` | ... |` whose last cell (the meaning) has words in it. */
+  function meaningOf(text: string, code: string): string | undefined {
+    const row = tableRow(text, code);
+    const cells = row?.split('|').map((c) => c.trim()).filter((c) => c !== '');
+    return cells && cells.length >= 2 && /[a-z]{3}/.test(cells[cells.length - 1]) ? cells[cells.length - 1] : undefined;
+  }
+
+  it.each(Object.values(CommandErrorCode))('command refusal %s has a meaning in section 9', (code) => {
+    expect(meaningOf(section9, code)).toBeDefined();
+  });
+
+  it.each(Object.values(ClientErrorCode))('WebSocket error code %s has a meaning in the error-frame table of section 9', (code) => {
+    const frames = section9.slice(section9.indexOf('WebSocket error frames'));
+    expect(meaningOf(frames, code)).toBeDefined();
+  });
+
+  // The gateway's own HTTP error codes, read from its sources: each `new UpgradeRefusal(status, 'CODE'`,
+  // `new HttpRefusal(status, 'CODE'` and `(status, errorBody('CODE'` must have a row `| CODE | status |`.
+  const gatewaySources = listFiles(join(root, 'apps/gateway/src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));
+  const sent = new Map<string, Set<number>>();
+  for (const file of gatewaySources) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/(?:new (?:UpgradeRefusal|HttpRefusal)\(|\(res, |send\()(\d{3}), (?:errorBody\()?'([A-Z_]+)'/g)) {
+      const codes = sent.get(m[2]) ?? new Set<number>();
+      codes.add(Number(m[1]));
+      sent.set(m[2], codes);
+    }
+  }
+
+  it('finds the gateway codes it checks (the pattern still matches the sources)', () => {
+    expect([...sent.keys()]).toEqual(expect.arrayContaining(['ORIGIN_NOT_ALLOWED', 'NOT_FOUND', 'TOO_MANY_CONNECTIONS', 'SHUTTING_DOWN', 'ENGINE_UNAVAILABLE', 'UNAUTHORIZED', 'INTERNAL']));
+  });
+
+  it('documents each gateway HTTP error code with each status it is sent with', () => {
+    const missing: string[] = [];
+    for (const [code, statuses] of sent) {
+      for (const status of statuses) {
+        if (!section9.split('\n').some((line) => line.startsWith(`| \`${code}\` | ${status} |`))) missing.push(`${code} ${status}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('documents 413 PAYLOAD_TOO_LARGE, which the body reader raises and the order routes send as 413', () => {
+    expect(readFileSync(join(root, 'apps/gateway/src/http/read-body.ts'), 'utf8')).toContain("code = 'PAYLOAD_TOO_LARGE'");
+    expect(readFileSync(join(root, 'apps/gateway/src/http/order-routes.ts'), 'utf8')).toMatch(/BodyTooLargeError\) return send\(413/);
+    expect(tableRow(section9, 'PAYLOAD_TOO_LARGE')).toContain('| 413 |');
+  });
+
+  it('marks the resume error and the gateway-only codes as additions to contract v1', () => {
+    expect(tableRow(section9, ClientErrorCode.RESUME_UNAVAILABLE)).toContain('Addition to contract v1');
+    expect(section9).toContain('**Addition to contract v1**: codes only the gateway produces');
+  });
+});
+
+describe('links between the docs', () => {
+  const docs = readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md'));
+  const markdownFiles = ['README.md', ...docs.map((f) => `docs/${f}`)];
+
+  it('README links every document in docs/', () => {
+    for (const doc of docs) expect({ doc, linked: readme.includes(`](docs/${doc})`) || readme.includes(`](docs/${doc}#`) }).toEqual({ doc, linked: true });
+  });
+
+  it.each(markdownFiles)('every relative link in %s points at an existing file and heading', (file) => {
+    const broken: string[] = [];
+    const text = withoutCodeBlocks(readFileSync(join(root, file), 'utf8'));
+    for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      const link = m[1];
+      if (/^[a-z]+:/.test(link)) continue;
+      const [path, anchor] = link.split('#');
+      const target = path ? resolve(dirname(join(root, file)), path) : join(root, file);
+      if (!existsSync(target)) {
+        broken.push(`${link}: no file ${relative(root, target)}`);
+        continue;
+      }
+      if (anchor && target.endsWith('.md') && !headingSlugs(readFileSync(target, 'utf8')).has(anchor)) broken.push(`${link}: no heading #${anchor}`);
+    }
+    expect(broken).toEqual([]);
+  });
+});
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+function withoutCodeBlocks(text: string): string {
+  return text.replace(/```[\s\S]*?```/g, '');
+}
+
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces to dashes. */
+function headingSlugs(text: string): Set<string> {
+  const slugs = new Set<string>();
+  for (const m of withoutCodeBlocks(text).matchAll(/^#{1,6} (.+)$/gm)) {
+    slugs.add(m[1].trim().toLowerCase().replace(/[^\p{L}\p{N}_\- ]/gu, '').replace(/ /g, '-'));
+  }
+  return slugs;
+}
