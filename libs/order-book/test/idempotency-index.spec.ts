@@ -10,6 +10,32 @@ const order = (id: number, owner: string, clientOrderId: string): BookOrder => {
 };
 
 describe('IdempotencyIndex with one clientOrderId used by several users', () => {
+  it('keeps every field of a finished order, across ring growth and wrap-around', () => {
+    const index = new IdempotencyIndex(1500); // the ring starts at 1,024 records and doubles
+    const made: BookOrder[] = [];
+    for (let i = 1; i <= 5000; i++) {
+      const o = new BookOrder(i, `u${i % 7}`, (i % 2) as 0 | 1, 100 + i, 10 + i, i % 5 === 0, (i % 3) as 0 | 1 | 2, i % 4 === 0, (i % 4) as 0 | 1 | 2 | 3);
+      o.clientOrderId = `c${i % 2000}`;
+      o.filled = i % 10;
+      o.placeSeq = i * 3;
+      o.placeTs = 1_700_000_000_000 + i;
+      o.placeFilled = i % 9;
+      o.placeStatus = (i % 5) as 0 | 1 | 2 | 3 | 4;
+      o.placeReason = (i % 6) as 0 | 1 | 2 | 3 | 4 | 5;
+      o.placeTradeId = i * 2;
+      o.placeFillPrice = 90 + i;
+      o.placeFillQty = i % 11;
+      index.add(o);
+      index.finished(o);
+      made.push(o);
+    }
+    expect(index.finishedCount).toBe(1500);
+    expect([...index.finishedOrders()]).toEqual(made.slice(-1500));
+    expect(index.get('u2', 'c1000')).toEqual(made[5000 - 1]);
+    // c1000 of u2 is order 5000; order 3000 (u4, c1000) was evicted.
+    expect(index.get('u4', 'c1000')).toBeUndefined();
+  });
+
   it('keeps each user apart and evicts only the evicted order', () => {
     const index = new IdempotencyIndex(2);
     const a = order(1, 'alice', '1');
@@ -25,9 +51,11 @@ describe('IdempotencyIndex with one clientOrderId used by several users', () => 
     index.finished(b);
     index.finished(a);
     index.finished(c); // window 2: b is evicted
+    // Finished orders come back as detached copies of their record.
     expect(index.get('bob', '1')).toBeUndefined();
-    expect(index.get('alice', '1')).toBe(a);
-    expect(index.get('carol', '1')).toBe(c);
+    expect(index.get('alice', '1')).toEqual(a);
+    expect(index.get('carol', '1')).toEqual(c);
+    expect(index.getLive('alice', '1')).toBeUndefined();
 
     // A key evicted from the window can be used again, by its user only.
     const b2 = order(4, 'bob', '1');
@@ -37,7 +65,8 @@ describe('IdempotencyIndex with one clientOrderId used by several users', () => 
     index.finished(order(5, 'x', 'y')); // evicts c
     expect(index.get('alice', '1')).toBeUndefined();
     expect(index.get('carol', '1')).toBeUndefined();
-    expect(index.get('bob', '1')).toBe(b2);
+    expect(index.get('bob', '1')).toEqual(b2);
+    expect([...index.finishedOrders()].map((o) => o.id)).toEqual([4, 5]);
   });
 
   it('a single user re-adding its key replaces the order, another user does not', () => {
@@ -46,6 +75,7 @@ describe('IdempotencyIndex with one clientOrderId used by several users', () => 
     index.add(a);
     const b = order(2, 'bob', 'k');
     index.add(b);
+    expect(index.get('alice', 'k')).toBe(a);
     index.finished(a); // window 0: forgotten at once
     expect(index.get('alice', 'k')).toBeUndefined();
     expect(index.get('bob', 'k')).toBe(b);
