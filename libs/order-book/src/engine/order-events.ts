@@ -38,6 +38,27 @@ export function orderStaticJson(order: BookOrder, orderId: string, priceText: st
   return '"userId":"' + order.owner + '","orderId":"' + orderId + '","clientOrderId":"' + order.clientOrderId + sideAndType + TIF_TEXT[order.tif] + price + quantityText + '"';
 }
 
+/**
+ * `String(n)` for a non-negative safe integer, faster for epoch-ms timestamps: those are not small
+ * integers for V8, and printing one goes through the general double-to-text path (measured about
+ * twice as slow as printing two small integers). Property-tested against String().
+ */
+export function integerText(n: number): string {
+  if (n < 1e9) return String(n);
+  let high = Math.floor(n / 1e9);
+  let low = n - high * 1e9;
+  // n / 1e9 can round up to the next integer just below a multiple of 1e9.
+  if (low < 0) {
+    high--;
+    low += 1e9;
+  } else if (low >= 1e9) {
+    high++;
+    low -= 1e9;
+  }
+  const lowText = String(low);
+  return String(high) + '000000000'.slice(lowText.length) + lowText;
+}
+
 /** Encoders of one symbol's events, with the symbol's constant prefixes. */
 export class EventEncoder {
   private readonly orderPrefix: string;
@@ -56,7 +77,7 @@ export class EventEncoder {
   private tsJson(ts: number): string {
     if (ts !== this.lastTs) {
       this.lastTs = ts;
-      this.lastTsJson = ',"ts":' + ts + ',';
+      this.lastTsJson = ',"ts":' + integerText(ts) + ',';
     }
     return this.lastTsJson;
   }
