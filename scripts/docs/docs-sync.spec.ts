@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { ClientErrorCode, CloseCode, CommandErrorCode, HTTP_STATUS_BY_COMMAND_ERROR } from '@trading/contracts';
+import { ClientErrorCode, CloseCode, CommandErrorCode, HTTP_STATUS_BY_COMMAND_ERROR, ORDER_STATUSES } from '@trading/contracts';
 import { ENGINE_ENV_VARS } from '../../apps/matching-engine/src/config/engine-config.js';
 import { GATEWAY_ENV_VARS } from '../../apps/gateway/src/config/gateway-config.js';
 // @ts-expect-error plain ESM module without type declarations
@@ -141,6 +141,26 @@ describe('docs/protocol.md explains every code the code base can send', () => {
   it('marks the resume error and the gateway-only codes as additions to contract v1', () => {
     expect(tableRow(section9, ClientErrorCode.RESUME_UNAVAILABLE)).toContain('Addition to contract v1');
     expect(section9).toContain('**Addition to contract v1**: codes only the gateway produces');
+  });
+});
+
+describe('docs/protocol.md lists every order status and reason', () => {
+  const section3 = protocol.slice(protocol.indexOf('## 3. Events'), protocol.indexOf('## 4.'));
+  // The reasons the engine can write are the named members of OrderReason in the contracts library.
+  const eventsSource = readFileSync(join(root, 'libs/contracts/src/events.ts'), 'utf8');
+  const reasonUnion = eventsSource.slice(eventsSource.indexOf('export type OrderReason'), eventsSource.indexOf(';', eventsSource.indexOf('export type OrderReason')));
+  const reasons = [...reasonUnion.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]);
+
+  it('reads the reasons from the contracts library', () => {
+    expect(reasons).toEqual(expect.arrayContaining(['USER_CANCELED', 'SELF_TRADE_PREVENTION', 'IOC_UNFILLED', 'MARKET_UNFILLED']));
+  });
+
+  it.each(reasons)('reason %s has a row in section 3', (reason) => {
+    expect(tableRow(section3, reason)).toBeDefined();
+  });
+
+  it.each([...ORDER_STATUSES])('status %s has a row in section 3', (status) => {
+    expect(tableRow(section3, status)).toBeDefined();
   });
 });
 
