@@ -77,6 +77,6 @@ describe('fault: kill -9 the engine', () => {
       expect({ user: w.userId, seqs }).toEqual({ user: w.userId, seqs: range(1, truth.last(subjectOf(w.userId))) });
       expect(w.gaps).toEqual([]);
     }
-    console.log(JSON.stringify({ fault: 'engine kill -9', ordersAcked: load.acked.length, lostAcked: lostOrders.length, retries: load.retries, recoveryMs, repeatsAfterCrash: repeats, orderUpdatesDelivered: delivered }));
+    console.log(JSON.stringify({ fault: 'engine kill -9', ordersAcked: load.acked.length, lostAcked: lostOrders.length, retries: load.retries, recoveryMs, orderEntryPauseMs: load.longestAckPause(killedAt), repeatsAfterCrash: repeats, orderUpdatesDelivered: delivered }));
   });
 });

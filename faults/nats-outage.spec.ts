@@ -42,14 +42,14 @@ describe('fault: NATS outages', () => {
     await load.stop();
     probe.stop();
     const firstAckAfter = load.ackTimes.find((t) => t > faultAt + 1);
-    return { load, probe, faultAt, recoveryMs: firstAckAfter === undefined ? undefined : firstAckAfter - faultAt };
+    return { load, probe, faultAt, recoveryMs: firstAckAfter === undefined ? undefined : firstAckAfter - faultAt, orderEntryPauseMs: load.longestAckPause(faultAt) };
   }
 
   /** After the fault: new OrderUpdates reach the SDK clients through the gateway (it resubscribed). */
   async function eventsFlowAgain(nc: NatsConnection, watchers: OrderWatcher[]) {
     const before = watchers.map((w) => w.delivered.get(SYMBOL)?.length ?? 0);
     const load = new OrderLoad(nc, watchers.map((w) => w.userId), 50);
-    await waitFor(() => (watchers.every((w, i) => (w.delivered.get(SYMBOL)?.length ?? 0) > before[i]) ? true : undefined), { timeoutMs: 15_000, description: 'events through the gateway again' });
+    await waitFor(() => (watchers.every((w, i) => (w.delivered.get(SYMBOL)?.length ?? 0) > before[i]) ? true : undefined), { timeoutMs: 30_000, description: 'events through the gateway again' });
     await load.stop();
   }
 
@@ -57,7 +57,7 @@ describe('fault: NATS outages', () => {
     const nats = await NatsServer.start({ jetstream: true });
     cleanup.push(() => nats.dispose());
     const { engine, gateway, nc, users, watchers } = await stack(nats.url);
-    const { load, probe, faultAt, recoveryMs } = await underLoad(nc, users, [engine, gateway], async () => {
+    const { load, probe, faultAt, recoveryMs, orderEntryPauseMs } = await underLoad(nc, users, [engine, gateway], async () => {
       await nats.stop();
       await delay(1000);
       await nats.restart();
@@ -71,7 +71,7 @@ describe('fault: NATS outages', () => {
     expect(await load.verifyAcked()).toEqual([]);
     await eventsFlowAgain(nc, watchers);
     const gaps = watchers.reduce((n, w) => n + w.gaps.length, 0);
-    console.log(JSON.stringify({ fault: 'nats-server restart', ordersAcked: load.acked.length, lostAcked: 0, retries: load.retries, recoveryMs, gatewayNotReadyMs: gw.readyAgainAt! - faultAt, engineNotReadyMs: en.readyAgainAt! - faultAt, sdkGapsReported: gaps }));
+    console.log(JSON.stringify({ fault: 'nats-server restart', ordersAcked: load.acked.length, lostAcked: 0, retries: load.retries, recoveryMs, orderEntryPauseMs, gatewayNotReadyMs: gw.readyAgainAt! - faultAt, engineNotReadyMs: en.readyAgainAt! - faultAt, sdkGapsReported: gaps }));
   });
 
   it('one node of a 3-node cluster killed: R3 journal and event streams carry on, no acknowledged order lost', async () => {
@@ -80,11 +80,11 @@ describe('fault: NATS outages', () => {
     // Engine and gateway are given only node 1, so they are surely connected to the node that dies; they
     // learn the other nodes from the cluster (INFO connect_urls) and must reconnect there.
     const { engine, gateway, nc, users, watchers } = await stack(cluster.urls[0], { JOURNAL_REPLICAS: '3', EVENTS_REPLICAS: '3' }, cluster.natsUrl);
-    const { load, probe, faultAt, recoveryMs } = await underLoad(nc, users, [engine, gateway], async () => {
+    const { load, probe, faultAt, recoveryMs, orderEntryPauseMs } = await underLoad(nc, users, [engine, gateway], async () => {
       await cluster.nodes[0].kill();
     });
     expect(await load.verifyAcked()).toEqual([]);
-    await waitFor(async () => ((await engine.readyz()) === 200 && (await gateway.readyz()) === 200 ? true : undefined), { timeoutMs: 15_000, description: 'ready again' });
+    await waitFor(async () => ((await engine.readyz()) === 200 && (await gateway.readyz()) === 200 ? true : undefined), { timeoutMs: 30_000, description: 'ready again' });
     await eventsFlowAgain(nc, watchers);
     const gw = probe.outage('gateway', faultAt);
     const en = probe.outage('engine', faultAt);
@@ -94,6 +94,6 @@ describe('fault: NATS outages', () => {
     expect(engine.service.logs).toContain('disconnected from NATS');
     const gaps = watchers.reduce((n, w) => n + w.gaps.length, 0);
     const notReadyFor = (o: typeof gw) => (o.sawNotReady ? o.readyAgainAt! - faultAt : 0);
-    console.log(JSON.stringify({ fault: 'cluster node kill -9', ordersAcked: load.acked.length, lostAcked: 0, retries: load.retries, recoveryMs, gatewayNotReadyMs: notReadyFor(gw), engineNotReadyMs: notReadyFor(en), sdkGapsReported: gaps }));
+    console.log(JSON.stringify({ fault: 'cluster node kill -9', ordersAcked: load.acked.length, lostAcked: 0, retries: load.retries, recoveryMs, orderEntryPauseMs, gatewayNotReadyMs: notReadyFor(gw), engineNotReadyMs: notReadyFor(en), sdkGapsReported: gaps }));
   });
 });

@@ -67,6 +67,17 @@ export class OrderLoad {
     }
   }
 
+  /**
+   * The longest time without any acknowledgement from `from` on: how long order entry was down
+   * (the first ack after a fault can be a command that was already in flight, so it says little).
+   */
+  longestAckPause(from: number): number {
+    const times = [from, ...this.ackTimes.filter((t) => t >= from)];
+    let longest = 0;
+    for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i] - times[i - 1]);
+    return longest;
+  }
+
   /** Stops sending new commands and waits for the ones in flight to be answered. */
   async stop(): Promise<void> {
     this.running = false;
