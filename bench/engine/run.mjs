@@ -104,7 +104,7 @@ async function oneRun(run) {
     );
     const sent = lat.results.reduce((a, r) => a + r.sent, 0);
     const latency = { targetRate: RATE, achievedSendRate: Math.round(lat.results.reduce((a, r) => a + r.completedInWindow, 0) / SECONDS), sent, lost: lat.results.reduce((a, r) => a + r.lost, 0), latencyMs: lat.latencyMs };
-    log(`run ${run} latency at ${RATE}/s: p50 ${lat.latencyMs?.p50} ms p99 ${lat.latencyMs?.p99} ms p99.9 ${lat.latencyMs?.p999} ms (replied in window ${latency.achievedSendRate}/s, lost ${latency.lost})`);
+    log(`run ${run} latency at ${RATE}/s: p50 ${lat.latencyMs?.p50} ms p99 ${lat.latencyMs?.p99} ms p99.9 ${lat.latencyMs?.p999} ms (replies per second of the measured window ${latency.achievedSendRate}/s, no reply within 5 s after the run: ${latency.lost})`);
 
     // 3. replay: crash, restart, replay everything journaled (no snapshot was taken)
     await engine.kill();
