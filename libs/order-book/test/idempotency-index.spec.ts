@@ -10,6 +10,18 @@ const order = (id: number, owner: string, clientOrderId: string): BookOrder => {
 };
 
 describe('IdempotencyIndex with one clientOrderId used by several users', () => {
+  it('a window equal to the ring size keeps exactly the newest orders', () => {
+    const index = new IdempotencyIndex(1024);
+    for (let i = 1; i <= 3000; i++) {
+      const o = order(i, 'u', `c${i}`);
+      index.add(o);
+      index.finished(o);
+    }
+    expect([...index.finishedOrders()].map((o) => o.id)).toEqual(Array.from({ length: 1024 }, (_, k) => 3000 - 1023 + k));
+    expect(index.get('u', 'c1976')).toBeUndefined();
+    expect(index.get('u', 'c1977')?.id).toBe(1977);
+  });
+
   it('keeps every field of a finished order, across ring growth and wrap-around', () => {
     const index = new IdempotencyIndex(1500); // the ring starts at 1,024 records and doubles
     const made: BookOrder[] = [];

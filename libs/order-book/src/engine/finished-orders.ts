@@ -106,20 +106,33 @@ export class FinishedOrders {
   }
 
   private grow(): void {
-    const capacity = this.capacity === 0 ? INITIAL_CAPACITY : this.capacity * 2;
+    const old = this.capacity;
+    const capacity = old === 0 ? INITIAL_CAPACITY : old * 2;
     const ints = new Float64Array(capacity * WIDTH);
     const owners = new Array<string>(capacity).fill('');
     const clientOrderIds = new Array<string>(capacity).fill('');
-    for (let seq = this.head; seq < this.tail; seq++) {
-      const from = seq & (this.capacity - 1);
-      const to = seq & (capacity - 1);
-      for (let k = 0; k < WIDTH; k++) ints[to * WIDTH + k] = this.ints[from * WIDTH + k];
-      owners[to] = this.owners[from];
-      clientOrderIds[to] = this.clientOrderIds[from];
+    if (old > 0) {
+      // The kept records are at most two runs in the old ring (split where the sequence number
+      // crosses a multiple of the old capacity), and each run stays contiguous in the new one.
+      const split = Math.min(this.tail, (this.head | (old - 1)) + 1);
+      this.copyRun(this.head, split, ints, owners, clientOrderIds, capacity);
+      this.copyRun(split, this.tail, ints, owners, clientOrderIds, capacity);
     }
     this.capacity = capacity;
     this.ints = ints;
     this.owners = owners;
     this.clientOrderIds = clientOrderIds;
+  }
+
+  private copyRun(from: number, to: number, ints: Float64Array, owners: string[], clientOrderIds: string[], capacity: number): void {
+    if (from >= to) return;
+    const source = from & (this.capacity - 1);
+    const target = from & (capacity - 1);
+    const count = to - from;
+    ints.set(this.ints.subarray(source * WIDTH, (source + count) * WIDTH), target * WIDTH);
+    for (let k = 0; k < count; k++) {
+      owners[target + k] = this.owners[source + k];
+      clientOrderIds[target + k] = this.clientOrderIds[source + k];
+    }
   }
 }
