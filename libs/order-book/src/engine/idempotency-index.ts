@@ -27,6 +27,12 @@ type Slot = Entry | Map<string, Entry>;
 export class IdempotencyIndex {
   private readonly byClientOrderId = new Map<string, Slot>();
   private readonly done = new FinishedOrders();
+  /**
+   * The slot found by the last `get` (key and slot), valid until the next change: a place looks its
+   * key up and, when accepted, adds it right after, so `add` need not look again.
+   */
+  private probeKey: string | undefined = undefined;
+  private probeSlot: Slot | undefined = undefined;
 
   constructor(readonly window: number) {}
 
@@ -47,6 +53,8 @@ export class IdempotencyIndex {
 
   private entry(userId: string, clientOrderId: string): Entry | undefined {
     const slot = this.byClientOrderId.get(clientOrderId);
+    this.probeKey = clientOrderId;
+    this.probeSlot = slot;
     if (slot === undefined) return undefined;
     if (slot instanceof Map) return slot.get(userId);
     return this.ownerOf(slot) === userId ? slot : undefined;
@@ -62,7 +70,8 @@ export class IdempotencyIndex {
   }
 
   private set(owner: string, key: string, entry: Entry): void {
-    const slot = this.byClientOrderId.get(key);
+    const slot = key === this.probeKey ? this.probeSlot : this.byClientOrderId.get(key);
+    this.probeKey = undefined;
     if (slot === undefined || (!(slot instanceof Map) && this.ownerOf(slot) === owner)) {
       this.byClientOrderId.set(key, entry);
     } else if (slot instanceof Map) {
@@ -80,6 +89,7 @@ export class IdempotencyIndex {
 
   /** Removes the entry under (owner, key) if it is still `entry` (the key may have been reused). */
   private remove(owner: string, key: string, entry: Entry): void {
+    this.probeKey = undefined;
     const slot = this.byClientOrderId.get(key);
     if (slot === entry) {
       this.byClientOrderId.delete(key);
@@ -97,6 +107,7 @@ export class IdempotencyIndex {
       this.remove(owner, key, order);
       return;
     }
+    this.probeKey = undefined;
     const seq = this.done.push(order);
     // The key now names the record instead of the order (unless it was reused meanwhile).
     const slot = this.byClientOrderId.get(key);

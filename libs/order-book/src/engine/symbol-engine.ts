@@ -62,6 +62,8 @@ export interface UserStream {
 const NO_EVENTS: readonly EncodedEvent[] = Object.freeze([]);
 /** Bound of each text cache (prices, quantities); cleared when full, so memory stays bounded. */
 const TEXT_CACHE_SIZE = 4096;
+/** Quantities below this many lots have their text in a flat array (32 KB per engine). */
+const SMALL_QUANTITIES = 4096;
 
 /**
  * One symbol's deterministic engine: symbol rules, idempotency, matching (OrderBook), events with
@@ -90,6 +92,8 @@ export class MatchingSymbolEngine implements SymbolEngine {
   private readonly parsed = new PlaceScratch();
   private readonly priceTexts = new Map<number, string>();
   private readonly quantityTexts = new Map<number, string>();
+  /** Texts of small quantities (most order sizes, fills and remainders), by lots: an array read. */
+  private readonly smallQuantityTexts: string[] = new Array<string>(SMALL_QUANTITIES).fill('');
   /** Events written so far into the current command's events array. */
   private eventCount = 0;
   /** Quantity text of each fill of the current command, reused across commands. */
@@ -404,6 +408,11 @@ export class MatchingSymbolEngine implements SymbolEngine {
   }
 
   formatQuantity(lots: number): string {
+    if (lots < SMALL_QUANTITIES) {
+      const small = this.smallQuantityTexts[lots];
+      if (small !== '') return small;
+      return (this.smallQuantityTexts[lots] = lotsToQuantity(this.spec, lots));
+    }
     let text = this.quantityTexts.get(lots);
     if (text === undefined) {
       if (this.quantityTexts.size >= TEXT_CACHE_SIZE) this.quantityTexts.clear();
