@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ChildService } from '@trading/testing';
+import { ChildService, waitFor } from '@trading/testing';
 import { ENGINE_MAIN } from './engine-harness.js';
 
 /** Invalid configuration: a clear one-line message naming the variable, exit 78, no stack trace. */
@@ -17,6 +17,8 @@ describe('engine process with invalid configuration', () => {
   it.each(cases)('%s', async (_name, env, message) => {
     const child = ChildService.start('bad-config', ENGINE_MAIN, { NATS_URL: 'nats://127.0.0.1:1', ADMIN_PORT: '0', ...env });
     expect(await child.waitForExit(10_000)).toBe(78);
+    // 'exit' can come before the last stderr chunk: wait for the line itself.
+    await waitFor(() => child.logs.includes('\n'), { description: 'the error line' });
     expect(child.logs).toMatch(message);
     expect(child.logs).toMatch(/^matching-engine: invalid configuration: /);
     expect(child.logs).not.toMatch(/\n\s+at /);

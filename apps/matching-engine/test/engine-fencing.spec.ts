@@ -6,7 +6,7 @@ import { JournalWriter } from '../src/journal/journal-writer.js';
 import { JournalFencedError } from '../src/journal/journal-errors.js';
 import { ensureJournalStream, lastJournalSeq } from '../src/journal/journal-stream.js';
 import { encodeBatch, encodeEntry } from '../src/journal/journal-format.js';
-import { placeBody, request, startEngine, waitForRoles, type RunningEngine } from './engine-harness.js';
+import { placeBody, request, startEngine, waitForLogs, waitForRoles, type RunningEngine } from './engine-harness.js';
 
 describe('fencing: a deposed owner cannot append to the journal', () => {
   let nats: NatsServer;
@@ -63,7 +63,7 @@ describe('fencing: a deposed owner cannot append to the journal', () => {
     await waitFor(async () => /engine_journal_failures_total\{reason="fenced"\} 1/.test(await (await fetch(`${engine.adminUrl}/metrics`)).text()), {
       description: 'fenced failure counted',
     });
-    expect(engine.service.logs).toContain('stepping down');
+    await waitForLogs(engine, 'journal append failed; stepping down for this symbol');
 
     // Its lease ages out, it takes the symbol again from the journal, which includes the other write.
     await waitForRoles(engine, ['ADA-USD'], 'owner');

@@ -75,3 +75,17 @@ export function record(nc: NatsConnection, subject: string): { messages: { subje
   const sub = nc.subscribe(subject, { callback: (_err, msg) => messages.push({ subject: msg.subject, text: msg.string() }) });
   return { messages, stop: () => sub.unsubscribe() };
 }
+
+/** The engine's JSON log lines with this `msg`, once at least `count` of them reached the test (stdout is a pipe: it lags /readyz). */
+export async function waitForLogs(engine: RunningEngine, msg: string, count = 1): Promise<any[]> {
+  return waitFor(
+    () => {
+      const lines = engine.service.logs
+        .split('\n')
+        .filter((line) => line.includes(`"msg":"${msg}"`))
+        .map((line) => JSON.parse(line));
+      return lines.length >= count ? lines : undefined;
+    },
+    { description: `${count} "${msg}" log lines from ${engine.service.name}` },
+  );
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { NatsServer, waitFor } from '@trading/testing';
-import { placeBody, record, request, startEngine, waitForRoles, type RunningEngine } from './engine-harness.js';
+import { placeBody, record, request, startEngine, waitForLogs, waitForRoles, type RunningEngine } from './engine-harness.js';
 
 /** Seqs of one subject across engine lives: repeats must be byte-identical, and there is no gap. */
 function checkContiguous(messages: { text: string }[]): number {
@@ -68,9 +68,8 @@ describe('crash recovery: kill -9 mid-load, restart from snapshot + journal', ()
     engines.push(second);
     await waitForRoles(second, ['BTC-USD'], 'owner');
 
-    const ownerLog = second.service.logs.split('\n').find((line) => line.includes('"owner of symbol"'));
-    expect(ownerLog).toBeDefined();
-    const recovered = JSON.parse(ownerLog!);
+    const [recovered] = await waitForLogs(second, 'owner of symbol');
+    const ownerLog = JSON.stringify(recovered);
     expect(recovered.snapshotSeq).toBeGreaterThan(0); // started from a periodic snapshot, then the journal tail
     expect(recovered.journalSeq).toBeGreaterThanOrEqual(recovered.snapshotSeq);
     process.stdout.write(`recovery: ${ownerLog}\n`);
@@ -117,14 +116,14 @@ describe('crash recovery: kill -9 mid-load, restart from snapshot + journal', ()
     const second = await startEngine('bulk-2', manyEnv);
     engines.push(second);
     await waitForRoles(second, symbols, 'owner');
-    expect(second.service.logs).toContain('recovery data prefetched');
+    await waitForLogs(second, 'recovery data prefetched');
     for (const { symbol, body, reply } of placed) expect(await request(nc, `trading.cmd.${symbol}`, body)).toEqual(reply);
 
     expect(await second.service.terminate()).toBe(0);
     const third = await startEngine('bulk-3', manyEnv);
     engines.push(third);
     await waitForRoles(third, symbols, 'owner');
-    const owners = third.service.logs.split('\n').filter((l) => l.includes('"owner of symbol"')).map((l) => JSON.parse(l));
+    const owners = await waitForLogs(third, 'owner of symbol', symbols.length);
     expect(owners).toHaveLength(symbols.length);
     // The shutdown snapshot covered everything: nothing to replay.
     for (const o of owners) expect(o).toMatchObject({ replayedCommands: 0, republishedEvents: 0 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { NatsServer, waitFor } from '@trading/testing';
-import { placeBody, readiness, request, startEngine, waitForRoles, type RunningEngine } from './engine-harness.js';
+import { placeBody, readiness, request, startEngine, waitForLogs, waitForRoles, type RunningEngine } from './engine-harness.js';
 
 const SYMBOLS = ['BTC-USD', 'ETH-USD'];
 
@@ -55,11 +55,11 @@ describe('lease: one owner, hot standby, takeover', () => {
     await waitForRoles(c, SYMBOLS, 'standby');
     expect(await b.service.terminate()).toBe(0);
     await waitForRoles(c, SYMBOLS, 'owner');
-    expect(b.service.logs).toContain('engine stopped');
+    await waitForLogs(b, 'engine stopped');
     const snap = await request(nc, 'trading.snapshot.BTC-USD', { depth: 100 });
     expect(snap.bids.map(([price]: [string]) => price)).toContain('150.00');
     // C recovered from B's shutdown snapshot: nothing left in the journal tail to replay or republish.
-    const ownerLog = JSON.parse(c.service.logs.split('\n').find((l) => l.includes('"owner of symbol"') && l.includes('BTC-USD'))!);
+    const ownerLog = (await waitForLogs(c, 'owner of symbol', 2)).find((l) => l.symbol === 'BTC-USD');
     expect(ownerLog).toMatchObject({ replayedCommands: 0, republishedEvents: 0 });
     expect(ownerLog.snapshotSeq).toBe(ownerLog.journalSeq);
     expect((await readiness(c)).body.symbols).toEqual({ 'BTC-USD': 'owner', 'ETH-USD': 'owner' });
