@@ -143,6 +143,8 @@ describe('gateway streams: /ws/orders, /ws/trades, /ws/markets/{symbol}', () => 
     const a = await open('/ws/trades?symbols=BTC-USD');
     const b = await open('/ws/trades?symbols=BTC-USD');
     await waitFor(async () => (await h.metric('gateway_connections')) === 2);
+    // The gauge counts subscriptions the server has confirmed (one flush round trip after the first client).
+    await waitFor(async () => (await h.metric('gateway_nats_subjects')) >= 1, { description: 'the BTC-USD subscription confirmed' });
     expect(await h.metric('gateway_nats_subjects')).toBe(1);
     await a.close();
     await waitFor(async () => (await h.metric('gateway_connections')) === 1);

@@ -14,6 +14,12 @@ export type SubjectTap = (subject: string, data: Uint8Array) => void;
 interface Held {
   subscription: Subscription;
   refs: number;
+  /**
+   * Resolves once nats-server has processed our SUB (a flush round trip). Until then an event
+   * published by another connection can overtake the SUB, so acks wait for it.
+   */
+  ready: Promise<void>;
+  live: boolean;
   /** Resuming connections buffering this subject's live messages (rare; undefined otherwise). */
   taps?: Set<SubjectTap>;
   /** Last seq forwarded per concrete subject: where a catch-up after a NATS reconnect starts. */
@@ -41,8 +47,16 @@ export class SubjectInterest {
     private readonly onSubjectCountChange: () => void,
   ) {}
 
+  /** Subjects whose subscription the server has confirmed. */
   get size(): number {
-    return this.held.size;
+    let live = 0;
+    for (const held of this.held.values()) if (held.live) live++;
+    return live;
+  }
+
+  /** Resolves when the subscription for `subject` is in effect on the server (at once if not held). */
+  whenLive(subject: string): Promise<void> {
+    return this.held.get(subject)?.ready ?? Promise.resolve();
   }
 
   acquire(subject: string, kind: 'trade' | 'order'): void {
@@ -51,10 +65,17 @@ export class SubjectInterest {
       held.refs++;
       return;
     }
-    const entry = { refs: 1, lastSeqs: new Map() } as unknown as Held;
+    const entry = { refs: 1, lastSeqs: new Map(), live: false } as unknown as Held;
     entry.subscription = this.subscribe(subject, kind, entry);
+    // While NATS is down the flush waits for the reconnect (or fails): either way the ack follows.
+    entry.ready = this.link.nc.flush().then(
+      () => undefined,
+      () => undefined,
+    ).then(() => {
+      entry.live = true;
+      this.onSubjectCountChange();
+    });
     this.held.set(subject, entry);
-    this.onSubjectCountChange();
   }
 
   /**

@@ -36,11 +36,13 @@ export class ClientSession implements BookListener {
   private readonly subscriptions = new Set<string>();
   /** Pass-through topics (NATS subjects) this socket is on. */
   private readonly topics = new Set<string>();
-  private readonly books = new Map<string, BookSync>();
+  // The three maps below are created on first use: most sockets never resume and many never hold a
+  // book, and at 10k idle connections every empty Map costs RSS (see docs/benchmarks.md, Gateway).
+  private booksMap?: Map<string, BookSync>;
   /** Topics being resumed (replay running; the socket joins the topic at the end), with their job token. */
-  private readonly resuming = new Map<string, object>();
+  private resumingMap?: Map<string, object>;
   /** `book` subscriptions with fromSeq waiting for their start (symbol -> seq and request id). */
-  private readonly bookResumes = new Map<string, { fromSeq: number; id?: RequestId }>();
+  private bookResumesMap?: Map<string, { fromSeq: number; id?: RequestId }>;
   private readonly rate: RateWindow;
 
   constructor(
@@ -65,7 +67,7 @@ export class ClientSession implements BookListener {
     if (this.identity) this.armExpiry();
     if (book) {
       this.subscriptions.add(key('book', book.symbol));
-      this.books.set(book.symbol, book);
+      (this.booksMap ??= new Map()).set(book.symbol, book);
       this.ctx.metrics.subscriptions.inc();
       book.attach(this); // snapshot first
       trades?.forEach((s) => this.subscriptions.add(key('trades', s)));
@@ -142,6 +144,12 @@ export class ClientSession implements BookListener {
         return;
       }
       this.syncTopics();
+      // Ack only once the NATS subscription is in effect, so no event published after the ack is missed.
+      const ack = frames.subscribed(channel, symbol, id);
+      void this.ctx.interest.whenLive(topic).then(() => {
+        if (!this.closed) this.send(ack);
+      });
+      return;
     }
     this.send(frames.subscribed(channel, symbol, id));
   }
@@ -181,13 +189,13 @@ export class ClientSession implements BookListener {
     const token = {};
     this.ctx.interest.acquire(topic, topic.startsWith('trading.trade.') ? 'trade' : 'order');
     this.topics.add(topic);
-    this.resuming.set(topic, token);
-    const wants = (t: string) => !this.closed && this.resuming.get(t) === token;
+    (this.resumingMap ??= new Map()).set(topic, token);
+    const wants = (t: string) => !this.closed && this.resumingMap?.get(t) === token;
     resumeTopic(this.ctx, {
       wants,
       sendEvent: (data) => this.sendEvent(data),
       goLive: (t) => {
-        this.resuming.delete(t);
+        this.resumingMap?.delete(t);
         this.ws!.subscribe(t);
         this.syncTopics();
       },
@@ -200,7 +208,7 @@ export class ClientSession implements BookListener {
       .finally(() => {
         // Still wanted but not live (an unexpected failure): join live rather than stay silent.
         if (wants(topic)) {
-          this.resuming.delete(topic);
+          this.resumingMap?.delete(topic);
           try {
             this.ws?.subscribe(topic);
           } catch {
@@ -225,12 +233,12 @@ export class ClientSession implements BookListener {
       if (!this.closed) this.sendError(ClientErrorCode.UNKNOWN_SYMBOL, `no engine serves ${symbol}`, id);
       return;
     }
-    if (this.closed || !this.subscriptions.has(k) || this.books.has(symbol)) {
+    if (this.closed || !this.subscriptions.has(k) || this.booksMap?.has(symbol)) {
       this.ctx.books.release(result.book); // closed or unsubscribed meanwhile
       return;
     }
-    this.books.set(symbol, result.book);
-    if (fromSeq !== undefined) this.bookResumes.set(symbol, { fromSeq, id });
+    (this.booksMap ??= new Map()).set(symbol, result.book);
+    if (fromSeq !== undefined) (this.bookResumesMap ??= new Map()).set(symbol, { fromSeq, id });
     this.send(frames.subscribed('book', symbol, id));
     // Live: the snapshot follows at once. Pending (engine slow): it follows when the engine answers.
     result.book.attach(this);
@@ -335,7 +343,7 @@ export class ClientSession implements BookListener {
     }
     for (const topic of [...this.topics]) {
       if (desired.has(topic)) continue;
-      this.resuming.delete(topic);
+      this.resumingMap?.delete(topic);
       this.ws.unsubscribe(topic);
       this.topics.delete(topic);
       this.ctx.interest.release(topic);
@@ -352,11 +360,11 @@ export class ClientSession implements BookListener {
   startBook(topic: string, snapshotFrame: string): void {
     if (this.closed || !this.ws) return;
     const symbol = topic.slice(topic.lastIndexOf('.') + 1);
-    const book = this.books.get(symbol);
+    const book = this.booksMap?.get(symbol);
     if (!book) return;
-    const resume = this.bookResumes.get(symbol);
+    const resume = this.bookResumesMap?.get(symbol);
     if (resume) {
-      this.bookResumes.delete(symbol);
+      this.bookResumesMap?.delete(symbol);
       this.startBookResume(book, resume.fromSeq, snapshotFrame, resume.id);
       return;
     }
@@ -367,7 +375,7 @@ export class ClientSession implements BookListener {
 
   /** Deltas since the client's seq instead of a snapshot, when the retention stream has them (resumeBook). */
   private startBookResume(book: BookSync, fromSeq: number, snapshotFrame: string, id?: RequestId): void {
-    const wants = () => !this.closed && this.books.get(book.symbol) === book;
+    const wants = () => !this.closed && this.booksMap?.get(book.symbol) === book;
     resumeBook(this.ctx, {
       wants,
       sendFrame: (frame) => (typeof frame === 'string' ? this.send(frame) : this.sendEvent(frame)),
@@ -379,10 +387,10 @@ export class ClientSession implements BookListener {
   }
 
   private dropBook(symbol: string): void {
-    this.bookResumes.delete(symbol);
-    const book = this.books.get(symbol);
+    this.bookResumesMap?.delete(symbol);
+    const book = this.booksMap?.get(symbol);
     if (!book) return; // still being fetched: subscribeBook releases it when it sees the key gone
-    this.books.delete(symbol);
+    this.booksMap?.delete(symbol);
     book.detach(this);
     if (this.ws && !this.closed) this.ws.unsubscribe(book.topic);
     this.ctx.books.release(book);
@@ -433,15 +441,15 @@ export class ClientSession implements BookListener {
   /** uWS already removed the socket from its topics; give back NATS interest and book references. */
   onClose(): void {
     this.closed = true;
-    this.resuming.clear();
+    this.resumingMap?.clear();
     clearTimeout(this.expiryTimer);
     for (const topic of this.topics) this.ctx.interest.release(topic);
     this.topics.clear();
-    for (const book of this.books.values()) {
+    for (const book of this.booksMap?.values() ?? []) {
       book.detach(this);
       this.ctx.books.release(book);
     }
-    this.books.clear();
+    this.booksMap?.clear();
     this.ctx.metrics.subscriptions.dec(this.subscriptions.size);
     this.subscriptions.clear();
   }
