@@ -53,6 +53,15 @@ async function main(): Promise<void> {
         },
       );
   };
+  // Nothing a client sends reaches here (the boundary refuses it with a reply). An unexpected
+  // internal error leaves memory in an unknown state: exit, and let the next owner rebuild the
+  // symbols from the journal (recovery republishes unconfirmed events, so consumers see no gap).
+  const fatal = (kind: string) => (err: unknown) => {
+    log.fatal({ err: (err as Error)?.stack ?? String(err) }, `${kind}; exiting`);
+    process.exit(70);
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled rejection'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 

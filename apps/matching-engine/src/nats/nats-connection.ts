@@ -41,14 +41,18 @@ export class EngineNatsConnection {
   }
 
   private async watchStatus(): Promise<void> {
-    for await (const status of this.nc.status()) {
-      if (status.type === 'disconnect') {
-        this.connectedNow = false;
-        this.log.warn({ server: status.server }, 'disconnected from NATS');
-      } else if (status.type === 'reconnect') {
-        this.connectedNow = true;
-        this.log.info({ server: status.server }, 'reconnected to NATS');
+    try {
+      for await (const status of this.nc.status()) {
+        if (status.type === 'disconnect') {
+          this.connectedNow = false;
+          this.log.warn({ server: status.server }, 'disconnected from NATS');
+        } else if (status.type === 'reconnect') {
+          this.connectedNow = true;
+          this.log.info({ server: status.server }, 'reconnected to NATS');
+        }
       }
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'NATS status stream ended');
     }
     this.connectedNow = false;
   }
