@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { NatsServer, waitFor } from '@trading/testing';
 import { placeBody, readiness, request, startEngine, waitForRoles, type RunningEngine } from './engine-harness.js';
 
@@ -52,6 +53,33 @@ describe('availability: /readyz follows NATS', () => {
     } finally {
       await engine.service.kill();
       await late.dispose();
+    }
+  });
+  it('is 503 with journal "unavailable" while appends cannot be stored, and ready again once they can', async () => {
+    const js = await NatsServer.start();
+    const engine = await startEngine('journal-gone', { NATS_URL: js.url, SYMBOLS: 'XRP-USD', LEASE_TTL_MS: '1500', JOURNAL_APPEND_TIMEOUT_MS: '500' });
+    engines.push(engine);
+    const nc = await connect({ servers: js.url });
+    try {
+      await waitForRoles(engine, ['XRP-USD'], 'owner');
+      // The journal disappears and another stream takes its subjects: appends fail, re-creating it fails.
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.delete('TRADING_JOURNAL');
+      await jsm.streams.add({ name: 'SQUATTER', subjects: ['journal.>'] });
+      await expect(request(nc, 'trading.cmd.XRP-USD', placeBody(), 1500)).rejects.toThrow();
+      await waitFor(async () => (await readiness(engine)).body.journal === 'unavailable', { description: 'journal unavailable' });
+      const r = await readiness(engine);
+      expect(r.status).toBe(503);
+      expect(r.body.ready).toBe(false);
+      expect((await fetch(`${engine.adminUrl}/healthz`)).status).toBe(200);
+
+      await jsm.streams.delete('SQUATTER');
+      await waitForRoles(engine, ['XRP-USD'], 'owner', 20_000);
+      expect((await request(nc, 'trading.cmd.XRP-USD', placeBody(), 3000)).ok).toBe(true);
+    } finally {
+      await nc.close();
+      await engine.service.kill();
+      await js.dispose();
     }
   });
 });

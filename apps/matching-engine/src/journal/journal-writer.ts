@@ -1,7 +1,7 @@
 import { JetStreamApiError, jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { JournalAppendError, JournalFencedError } from './journal-errors.js';
-import { journalSubject } from './journal-stream.js';
+import { JOURNAL_STREAM, journalSubject } from './journal-stream.js';
 
 const WRONG_LAST_SEQUENCE = 10071;
 
@@ -26,6 +26,8 @@ export class JournalWriter {
         expect: { lastSubjectSequence: expectedLastSeq },
         timeout: this.timeoutMs,
       });
+      // Another stream capturing journal.> (a misconfiguration) would ack too: that is not our journal.
+      if (ack.stream !== JOURNAL_STREAM) throw new Error(`batch was stored in stream ${ack.stream}, not ${JOURNAL_STREAM}`);
       return ack.seq;
     } catch (err) {
       if (err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE) throw new JournalFencedError(symbol, expectedLastSeq, err);
