@@ -176,7 +176,11 @@ export class MatchingSymbolEngine implements SymbolEngine {
       }
     }
 
-    const order = new BookOrder(this.lastOrderId + 1, userId, p.side, p.price, p.quantity, p.isMarket, p.tif, p.postOnly, p.stp);
+    // A known user's id string is shared by all its orders: the command's own copy (a new string
+    // per command from JSON.parse) would otherwise be kept by every resting or finished order.
+    const known = this.users.get(userId);
+    const owner = known === undefined ? userId : known.userId;
+    const order = new BookOrder(this.lastOrderId + 1, owner, p.side, p.price, p.quantity, p.isMarket, p.tif, p.postOnly, p.stp);
     const code = this.book.place(order);
     if (code !== PLACE_OK) {
       return code === PLACE_POST_ONLY_WOULD_TAKE
@@ -194,7 +198,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
 
     const log = this.book.log;
     const events = this.newEvents(log, order);
-    const takerStream = this.userStream(userId);
+    const takerStream = known ?? this.userStream(userId);
     const takerJson = this.staticJson(order);
     const fillTexts = this.fillTexts;
     let lastJson = '';
