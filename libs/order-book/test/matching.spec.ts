@@ -117,8 +117,19 @@ describe('matching rules', () => {
     const { events, reply } = s.run(market('t', 't', 'sell', '2'));
     expect(reply.order.price).toBeUndefined();
     expect('price' in reply.order).toBe(false);
-    expect(reply.order).toMatchObject({ orderType: 'market', timeInForce: 'IOC', status: 'FILLED' });
+    // Contract section 4: timeInForce defaults to GTC, for market orders too.
+    expect(reply.order).toMatchObject({ orderType: 'market', timeInForce: 'GTC', status: 'FILLED' });
     expect(tradeEvents(events).map((t) => t.price)).toEqual(['100.00', '50.00']);
+  });
+
+  it('a market order never rests, whatever its timeInForce: the unfilled rest ends EXPIRED', () => {
+    for (const timeInForce of [undefined, 'GTC', 'IOC'] as const) {
+      const s = new Session();
+      s.ok(limit('m', 'a', 'buy', '100', '1'));
+      const { reply } = s.run(market('t', 't', 'sell', '3', timeInForce ? { timeInForce } : {}));
+      expect(reply.order).toMatchObject({ orderType: 'market', timeInForce: timeInForce ?? 'GTC', status: 'EXPIRED', reason: 'MARKET_UNFILLED', filledQuantity: '1.0000' });
+      expect(s.engine.snapshot().asks).toEqual([]);
+    }
   });
 
   it('a post-only order that does not cross rests like a GTC order', () => {

@@ -25,7 +25,7 @@ const cases: [name: string, command: unknown, code: string, fields: string[] | n
   ['post-only market order', market('t', 'c', 'buy', '1', { postOnly: true }), 'VALIDATION_FAILED', ['postOnly']],
   ['post-only IOC', limit('t', 'c', 'buy', '99', '1', { postOnly: true, timeInForce: 'IOC' }), 'VALIDATION_FAILED', ['postOnly']],
   ['post-only FOK', limit('t', 'c', 'buy', '99', '1', { postOnly: true, timeInForce: 'FOK' }), 'VALIDATION_FAILED', ['postOnly']],
-  ['market GTC', market('t', 'c', 'buy', '1', { timeInForce: 'GTC' }), 'VALIDATION_FAILED', ['timeInForce']],
+  ['unknown timeInForce', market('t', 'c', 'buy', '1', { timeInForce: 'GTD' as never }), 'VALIDATION_FAILED', ['timeInForce']],
   ['a number where a decimal string belongs', { ...limit('t', 'c', 'buy', '99', '1'), price: 99 }, 'VALIDATION_FAILED', ['price']],
   ['a negative price', limit('t', 'c', 'buy', '-99', '1'), 'VALIDATION_FAILED', ['price']],
   ['an exponent', limit('t', 'c', 'buy', '1e2', '1'), 'VALIDATION_FAILED', ['price']],

@@ -71,10 +71,12 @@ export function parsePlaceInto(spec: SymbolSpec, command: PlaceCommand, out: Pla
   const isMarket = command.orderType === 'market';
   if (!isMarket && command.orderType !== 'limit') (details ??= {}).orderType = 'orderType must be "limit" or "market"';
 
-  const tifText = command.timeInForce ?? (isMarket ? 'IOC' : 'GTC');
+  // Contract section 4: timeInForce defaults to GTC for every order type. A market order never
+  // rests whatever its timeInForce (section 3: its unfilled rest ends EXPIRED); FOK still means
+  // all or nothing.
+  const tifText = command.timeInForce ?? 'GTC';
   const tif = TIF_CODES[tifText];
   if (tif === undefined) (details ??= {}).timeInForce = 'timeInForce must be one of GTC, IOC, FOK';
-  else if (isMarket && tif === TIF_GTC) (details ??= {}).timeInForce = 'a market order cannot be GTC: use IOC (the default) or FOK';
 
   const stp = STP_CODES[command.stp ?? 'expire_taker'];
   if (stp === undefined) (details ??= {}).stp = 'stp must be one of none, expire_taker, expire_maker, expire_both';

@@ -68,7 +68,7 @@ export class OrderForm {
       orderType,
       quantity: this.input('quantity').value.trim(),
     };
-    // "default" leaves it to the engine: GTC for limit orders, IOC for market orders.
+    // "default" leaves it to the engine (GTC; a market order never rests whatever its timeInForce).
     const timeInForce = this.input('timeInForce').value;
     if (timeInForce !== '') request.timeInForce = timeInForce as PlaceOrderRequest['timeInForce'];
     if (orderType !== 'market') request.price = this.input('price').value.trim();
