@@ -30,7 +30,7 @@ export class EngineProcess {
     child.stdout.on('data', (chunk) => {
       const parts = (partial + chunk.toString()).split('\n');
       partial = parts.pop();
-      for (const line of parts) if (line.includes('"owner of symbol"') || line.includes('"level":50') || line.includes('"level":60')) this.lines.push(line);
+      for (const line of parts) if (line.includes('"owner of symbol"') || line.includes('"recovery data prefetched"') || line.includes('"level":50') || line.includes('"level":60')) this.lines.push(line);
     });
     child.stderr.on('data', (chunk) => (this.stderr = (this.stderr + chunk.toString()).slice(-5000)));
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));

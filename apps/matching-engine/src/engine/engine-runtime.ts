@@ -155,7 +155,8 @@ export class EngineRuntime {
     if (!this.journalOk) await this.recheckJournal();
     const standbys = [...this.slots.values()].filter((slot) => slot.role === 'standby' && !slot.acquiring);
     const acquired: SymbolSlot[] = [];
-    await forEachLimit(standbys, this.config.recoveryConcurrency * 2, async (slot) => {
+    // Lease requests are small KV writes: many can be in flight at once.
+    await forEachLimit(standbys, Math.min(1024, this.config.recoveryConcurrency * 8), async (slot) => {
       if (await this.acquireLease(slot)) acquired.push(slot);
     });
     const prefetched = acquired.length >= BULK_RECOVERY_THRESHOLD ? await this.prefetch(acquired) : undefined;
