@@ -18,7 +18,7 @@ import { EngineProcess } from './lib/engine-process.mjs';
 import { runGenerators } from './lib/generators.mjs';
 
 const here = new URL('.', import.meta.url);
-const RESULTS = fileURLToPath(new URL('../results/engine-nats.json', here));
+const RESULTS = process.env.BENCH_OUT ?? fileURLToPath(new URL('../results/engine-nats.json', here));
 const quick = process.argv.includes('--quick');
 const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 
