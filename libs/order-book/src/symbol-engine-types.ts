@@ -45,6 +45,13 @@ export interface SymbolEngine {
    * Never throws for any command input.
    */
   apply(command: TradingCommand, ts: number): CommandResult;
+  /**
+   * Recovery's fast path for journal entries whose events were already published: the same state
+   * change as `apply(command, ts)` (books, counters, every per-subject seq, idempotency entries and
+   * what rebuilds an idempotent retry's original reply), without encoding any event or reply.
+   * Returns `changedState`. Entries whose events may not have gone out must use `apply`.
+   */
+  replay(command: TradingCommand, ts: number): boolean;
   /** Aggregated book, best first; `seq` is the last OrderBookUpdate seq applied (0 if none). */
   snapshot(depth?: number): OrderBookSnapshot;
   exportState(): SymbolEngineState;

@@ -60,6 +60,17 @@ export interface UserStream {
 }
 
 const NO_EVENTS: readonly EncodedEvent[] = Object.freeze([]);
+/** Stands for the events array in `replay`, where nothing is written to it. */
+const SILENT_EVENTS: EncodedEvent[] = [];
+/** What `apply` returns inside `replay` for an accepted command: `replay` reads changedState only. */
+const SILENT_RESULT: CommandResult = Object.freeze({
+  get reply(): CommandReply {
+    throw new Error('replay builds no reply');
+  },
+  replyJson: '',
+  events: NO_EVENTS,
+  changedState: true,
+});
 /** Bound of each text cache (prices, quantities); cleared when full, so memory stays bounded. */
 const TEXT_CACHE_SIZE = 4096;
 /** Quantities below this many lots have their text in a flat array (32 KB per engine). */
@@ -98,6 +109,12 @@ export class MatchingSymbolEngine implements SymbolEngine {
   private eventCount = 0;
   /** Quantity text of each fill of the current command, reused across commands. */
   private readonly fillTexts: string[] = [];
+  /**
+   * True inside `replay`: state changes exactly as in `apply`, but no event or reply text is built.
+   * Every seq is still advanced, and a place keeps what rebuilds its reply (the place* fields of
+   * BookOrder) as always, so idempotent retries after a replay return the original bytes.
+   */
+  private silent = false;
 
   constructor(
     readonly spec: SymbolSpec,
@@ -132,6 +149,15 @@ export class MatchingSymbolEngine implements SymbolEngine {
     } catch (err) {
       // Unreachable by design (everything is validated before state changes); never throw to the caller.
       return refuse(CommandErrorCode.VALIDATION_FAILED, `command could not be applied: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+
+  replay(command: TradingCommand, ts: number): boolean {
+    this.silent = true;
+    try {
+      return this.apply(command, ts).changedState;
+    } finally {
+      this.silent = false;
     }
   }
 
@@ -197,9 +223,10 @@ export class MatchingSymbolEngine implements SymbolEngine {
     order.clientOrderId = clientOrderId;
 
     const log = this.book.log;
-    const events = this.newEvents(log, order);
+    const silent = this.silent;
+    const events = silent ? SILENT_EVENTS : this.newEvents(log, order);
     const takerStream = known ?? this.userStream(userId);
-    const takerJson = this.staticJson(order);
+    const takerJson = silent ? '' : this.staticJson(order);
     const fillTexts = this.fillTexts;
     let lastJson = '';
     let takerFilled = 0;
@@ -218,11 +245,11 @@ export class MatchingSymbolEngine implements SymbolEngine {
       const quantity = log.quantities[i];
       if (log.kinds[i] === STEP_FILL) {
         const tradeId = ++this.lastTradeId;
-        const quantityText = this.formatQuantity(quantity);
+        const quantityText = silent ? '' : this.formatQuantity(quantity);
         fillTexts[i] = quantityText;
-        const priceText = this.formatPrice(log.prices[i]);
+        const priceText = silent ? '' : this.formatPrice(log.prices[i]);
         const makerStatus: StatusCode = maker.filled === maker.quantity ? STATUS_FILLED : STATUS_PARTIALLY_FILLED;
-        this.pushOrder(events, this.userStream(maker.owner), this.staticJson(maker), ts, maker, maker.filled, makerStatus, REASON_NONE, tradeId, priceText, quantityText, true);
+        this.pushOrder(events, this.userStream(maker.owner), silent ? '' : this.staticJson(maker), ts, maker, maker.filled, makerStatus, REASON_NONE, tradeId, priceText, quantityText, true);
         if (makerStatus === STATUS_FILLED) this.idempotency.finished(maker);
         takerFilled += quantity;
         lastFillTrade = tradeId;
@@ -234,7 +261,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
         lastJson = this.pushOrder(events, takerStream, takerJson, ts, order, takerFilled, takerStatus, REASON_NONE, tradeId, priceText, quantityText, false);
         takerSeq = takerStream.seq;
       } else {
-        this.pushOrder(events, this.userStream(maker.owner), this.staticJson(maker), ts, maker, maker.filled, STATUS_EXPIRED, REASON_SELF_TRADE_PREVENTION, NO_FILL, '', '', true);
+        this.pushOrder(events, this.userStream(maker.owner), silent ? '' : this.staticJson(maker), ts, maker, maker.filled, STATUS_EXPIRED, REASON_SELF_TRADE_PREVENTION, NO_FILL, '', '', true);
         this.idempotency.finished(maker);
       }
     }
@@ -269,6 +296,11 @@ export class MatchingSymbolEngine implements SymbolEngine {
     this.idempotency.add(order);
     if (!rested) this.idempotency.finished(order);
 
+    if (silent) {
+      // Only the book's seq is left to advance (trade seqs are the trade ids, already counted).
+      if (log.touchedLength > 0) this.bookSeq++;
+      return SILENT_RESULT;
+    }
     // TradeExecuted events, after every OrderUpdate of the command. Trade ids are the trade seqs.
     let tradeSeq = tradesBefore;
     for (let i = 0; i < log.length; i++) {
@@ -291,6 +323,11 @@ export class MatchingSymbolEngine implements SymbolEngine {
     this.book.cancel(order.id);
     this.lastTs = ts;
     this.idempotency.finished(order);
+    if (this.silent) {
+      this.userStream(order.owner).seq++;
+      if (this.book.log.touchedLength > 0) this.bookSeq++;
+      return SILENT_RESULT;
+    }
     // A cancel always has two events: the order's update and the book update of its level.
     const events: EncodedEvent[] = new Array<EncodedEvent>(2);
     this.eventCount = 0;
@@ -368,6 +405,10 @@ export class MatchingSymbolEngine implements SymbolEngine {
     fillQuantity: string,
     maker: boolean,
   ): string {
+    if (this.silent) {
+      ++stream.seq;
+      return '';
+    }
     const payload = this.encoder.orderUpdate(
       ++stream.seq,
       ts,
