@@ -9,6 +9,7 @@ import { JournalWriter } from '../journal/journal-writer.js';
 import { ensureEventStreams } from '../events/event-streams.js';
 import { JournalFencedError } from '../journal/journal-errors.js';
 import { LeaseManager } from '../leases/lease-manager.js';
+import { jittered } from '../leases/lease-timing.js';
 import type { Logger } from '../logging/logger.js';
 import { EngineNatsConnection } from '../nats/nats-connection.js';
 import { PublishWatermarks } from '../progress/publish-watermark.js';
@@ -99,7 +100,12 @@ export class EngineRuntime {
     this.journalOk = true;
     this.started = true;
     infra.leases.start({
-      onLost: (symbol, reason) => this.stepDown(symbol, reason, 'forget'),
+      onLost: (symbol, reason, cause) => {
+        this.stepDown(symbol, reason, 'forget');
+        // Not renewed in time (JetStream unreachable): the key still names this instance, so
+        // tryAcquire takes it back as soon as JetStream answers, or creates it once it aged out.
+        if (cause === 'unrenewed') this.retakeSoon(symbol);
+      },
       onReleased: (symbol) => void this.tryOwn(symbol),
     });
     await this.acquireStandbys();
@@ -265,12 +271,45 @@ export class EngineRuntime {
         'owner of symbol',
       );
     } catch (err) {
-      this.log.error({ symbol, err: (err as Error).message }, 'could not take symbol over; staying standby');
       this.setRole(slot, 'standby');
-      await infra.leases.release(symbol);
+      // During a retake (JetStream briefly unavailable) keep the still-valid lease and try again soon;
+      // otherwise give it back so another instance can try.
+      const retrying = slot.retakeUntil !== undefined && Date.now() < slot.retakeUntil && infra.leases.holds(symbol) && !this.shuttingDown;
+      this.log.error({ symbol, err: (err as Error).message, retrying }, 'could not take symbol over; staying standby');
+      if (!retrying) await infra.leases.release(symbol);
     } finally {
       slot.acquiring = false;
     }
+    if (slot.role === 'owner') slot.retakeUntil = undefined;
+    else if (slot.retakeUntil !== undefined) this.scheduleRetake(slot);
+  }
+
+  /**
+   * After a transient loss: try to own the symbol again every retryBase..2x retryBase ms for a
+   * while, instead of waiting for the standby timer (a third of the TTL) with long request timeouts.
+   */
+  private retakeSoon(symbol: string): void {
+    const slot = this.slots.get(symbol);
+    if (!slot || this.shuttingDown) return;
+    slot.retakeUntil = Date.now() + Math.max(5000, 3 * this.config.leaseTtlMs);
+    this.scheduleRetake(slot);
+  }
+
+  private scheduleRetake(slot: SymbolSlot): void {
+    const infra = this.infra;
+    if (!infra || slot.retakeTimer || this.shuttingDown) return;
+    if (slot.role !== 'standby' || slot.retakeUntil === undefined || Date.now() >= slot.retakeUntil) {
+      slot.retakeUntil = undefined;
+      // Out of time: the lease, if still held, is given back; the standby timer keeps trying.
+      if (slot.role === 'standby' && infra.leases.holds(slot.spec.symbol)) void infra.leases.release(slot.spec.symbol);
+      return;
+    }
+    slot.retakeTimer = setTimeout(() => {
+      slot.retakeTimer = undefined;
+      void this.tryOwn(slot.spec.symbol).finally(() => {
+        if (slot.role === 'standby' && !slot.acquiring) this.scheduleRetake(slot);
+      });
+    }, jittered(infra.leases.timing.retryBaseMs));
   }
 
   /** After an append failure: is the journal stream there and answering again? */
@@ -291,11 +330,19 @@ export class EngineRuntime {
     if (!fenced) this.journalOk = false;
     this.metrics.journalFailures.inc({ reason: fenced ? 'fenced' : 'append_failed' });
     this.log.error({ symbol, err: (err as Error).message, fenced }, 'journal append failed; stepping down for this symbol');
-    // Fenced: the lease is someone else's. Otherwise give it up so the journal decides who is next.
-    this.stepDown(symbol, (err as Error).message, fenced ? 'forget' : 'release');
+    if (fenced) {
+      // The lease is someone else's.
+      this.stepDown(symbol, (err as Error).message, 'forget');
+      return;
+    }
+    // A timeout or "no responders" while JetStream elects a leader: memory may be ahead of the journal,
+    // so the symbol is rebuilt from the journal, by this process, under the lease it still holds
+    // (the renewal gives it up if JetStream stays away for the TTL). Fencing still guards the append.
+    this.stepDown(symbol, (err as Error).message, 'keep');
+    this.retakeSoon(symbol);
   }
 
-  private stepDown(symbol: string, reason: string, lease: 'forget' | 'release'): void {
+  private stepDown(symbol: string, reason: string, lease: 'forget' | 'release' | 'keep'): void {
     const slot = this.slots.get(symbol);
     if (!slot || slot.role === 'standby') return;
     this.log.warn({ symbol, reason }, 'no longer owner of symbol');
@@ -306,7 +353,7 @@ export class EngineRuntime {
     this.infra?.watermarks.forget(symbol);
     this.setRole(slot, 'standby');
     if (lease === 'release') void this.infra?.leases.release(symbol);
-    else this.infra?.leases.forget(symbol);
+    else if (lease === 'forget') this.infra?.leases.forget(symbol);
   }
 
   private snapshotDue(): void {
@@ -392,6 +439,7 @@ export class EngineRuntime {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     for (const timer of this.timers) clearInterval(timer);
+    for (const slot of this.slots.values()) clearTimeout(slot.retakeTimer);
     const infra = this.infra;
     if (!infra) return;
     const owned = [...this.slots.values()].filter((slot) => slot.sequencer);
@@ -405,7 +453,9 @@ export class EngineRuntime {
     // Everything owned was just snapshotted, so the snapshot covers what the watermark would say.
     await this.flushWatermarks();
     infra.leases.stop();
-    await forEachLimit(owned, this.config.recoveryConcurrency * 4, (slot) => infra.leases.release(slot.spec.symbol));
+    // Also leases kept through a retake that had not finished: a standby takes them at once.
+    const held = [...this.slots.values()].filter((slot) => infra.leases.holds(slot.spec.symbol));
+    await forEachLimit(held, this.config.recoveryConcurrency * 4, (slot) => infra.leases.release(slot.spec.symbol));
     for (const slot of owned) {
       slot.sequencer = undefined;
       slot.endpoints = undefined;

@@ -14,4 +14,10 @@ export interface SymbolSlot {
   snapshotInProgress: boolean;
   /** An acquisition attempt is running (avoid overlapping ones). */
   acquiring: boolean;
+  /**
+   * Set after a transient loss (journal append failed, lease renewal ran out): until then the symbol
+   * is taken back with quick jittered retries, keeping its lease while the lease is still valid.
+   */
+  retakeUntil?: number;
+  retakeTimer?: NodeJS.Timeout;
 }
