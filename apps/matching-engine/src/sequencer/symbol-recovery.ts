@@ -27,7 +27,8 @@ export interface RecoveredSymbol {
 /**
  * State = latest snapshot + the journal after it, each entry applied with its stored ts (so the
  * results are identical to the first time). Events of batches above the published watermark are
- * published again: they may never have left before the previous owner died.
+ * published again (full `apply`): they may never have left before the previous owner died. Batches
+ * at or below it take `replay`, the same state change without encoding any event or reply.
  */
 export async function recoverSymbol(spec: SymbolSpec, factory: SymbolEngineFactory, sources: RecoverySources): Promise<RecoveredSymbol> {
   const [snapshot, lastSeq, watermark] = await Promise.all([
@@ -41,13 +42,16 @@ export async function recoverSymbol(spec: SymbolSpec, factory: SymbolEngineFacto
   let republishedEvents = 0;
   let reached = snapshotSeq;
   await sources.replay(spec.symbol, snapshotSeq, lastSeq, (batch) => {
-    const republish = batch.seq > watermark;
-    for (const entry of batch.entries) {
-      const result = engine.apply(entry.command, entry.ts);
-      replayedCommands++;
-      if (republish) {
-        for (const event of result.events) sources.publish(event.subject, event.payload);
-        republishedEvents += result.events.length;
+    const entries = batch.entries;
+    replayedCommands += entries.length;
+    if (batch.seq <= watermark) {
+      // Already published: only the state change is needed, so no event or reply text is built.
+      for (let i = 0; i < entries.length; i++) engine.replay(entries[i].command, entries[i].ts);
+    } else {
+      for (let i = 0; i < entries.length; i++) {
+        const events = engine.apply(entries[i].command, entries[i].ts).events;
+        for (const event of events) sources.publish(event.subject, event.payload);
+        republishedEvents += events.length;
       }
     }
     reached = batch.seq;
