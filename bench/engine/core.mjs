@@ -1,5 +1,5 @@
 // Matching-core benchmark: the integer OrderBook, the full SymbolEngine.apply path (validated wire
-// commands in, encoded events and reply out) and the npm package nodejs-order-book as a peer, all on
+// commands in, encoded events and reply out), SymbolEngine.replay (recovery's state-only path) and the npm package nodejs-order-book as a peer, all on
 // the same pre-generated command mix, in the same process.
 //
 //   npx tsc -b tsconfig.build.json && node bench/engine/core.mjs [--commands=200000] [--runs=5]
@@ -165,6 +165,19 @@ function applyRunner(data) {
   };
 }
 
+// Recovery's path for journal entries already published: the same state change, no event or reply text.
+function replayRunner(data) {
+  const engine = createSymbolEngine(data.spec);
+  const wire = data.wire;
+  let changed = 0;
+  return {
+    step(i) {
+      if (engine.replay(wire[i], 1_700_000_000_000 + i)) changed++;
+    },
+    resting: () => (changed >= 0 ? engine.stats.restingOrders : -1),
+  };
+}
+
 function peerRunner(data) {
   const book = new peer.OrderBook();
   const { kind } = data.core;
@@ -293,6 +306,9 @@ export async function runCoreBench({ commands = 200_000, runs = 5, seed = 42, wr
     log(summary(core));
     const apply = await measure('SymbolEngine.apply (wire command -> events + reply JSON)', applyRunner, data, runs);
     log(summary(apply));
+    const replay = await measure('SymbolEngine.replay (wire command -> state only, as recovery below the watermark)', replayRunner, data, runs);
+    log(summary(replay));
+    if (replay.restingAtEnd !== apply.restingAtEnd) log(`warning: resting orders differ at the end: apply ${apply.restingAtEnd}, replay ${replay.restingAtEnd}`);
     const nob = await measure('nodejs-order-book 10.1.1 (peer)', peerRunner, data, runs);
     log(summary(nob));
     if (core.restingAtEnd !== apply.restingAtEnd || core.restingAtEnd !== nob.restingAtEnd) {
@@ -306,10 +322,12 @@ export async function runCoreBench({ commands = 200_000, runs = 5, seed = 42, wr
       mix: mix(data.mix),
       core: clean(core),
       apply: clean(apply),
+      replay: clean(replay),
       peer: clean(nob),
       ratios: {
         coreVsPeerThroughput: round(core.commandsPerSecond / nob.commandsPerSecond),
         applyVsPeerThroughput: round(apply.commandsPerSecond / nob.commandsPerSecond),
+        replayVsApplyThroughput: round(replay.commandsPerSecond / apply.commandsPerSecond),
       },
       targets: {
         coreCommandsPerSecondAtLeast1M: core.commandsPerSecond >= 1_000_000,

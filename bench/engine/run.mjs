@@ -219,7 +219,7 @@ async function main() {
     },
     runs,
     scale,
-    coreSummary: core ? { applyCommandsPerSecond: core.apply?.commandsPerSecond, coreCommandsPerSecond: core.core?.commandsPerSecond } : null,
+    coreSummary: core ? { applyCommandsPerSecond: core.apply?.commandsPerSecond, replayCommandsPerSecond: core.replay?.commandsPerSecond, coreCommandsPerSecond: core.core?.commandsPerSecond } : null,
     targets: {},
     elapsedSeconds: Math.round((Date.now() - started) / 1000),
   };
