@@ -20,6 +20,7 @@ import { SymbolEndpoints } from '../transport/symbol-endpoints.js';
 import type { SymbolSlot } from './symbol-slot.js';
 import { forEachLimit } from '../util/for-each-limit.js';
 import { publishText } from '../nats/publish-text.js';
+import { FramedPublisher } from '../nats/framed-publisher.js';
 import { ENGINE_CONFIG, ENGINE_LOGGER, SYMBOL_ENGINE_FACTORY } from './tokens.js';
 
 /** Stay under NATS's default 1 MiB max_payload with room for headers. */
@@ -44,6 +45,8 @@ interface Infrastructure {
   readonly journalConn: EngineNatsConnection;
   readonly jsm: JetStreamManager;
   readonly writer: JournalWriter;
+  /** Events and replies of released batches, framed in bulk on `conn`. */
+  readonly publisher: FramedPublisher;
   readonly reader: JournalReader;
   readonly snapshots: SnapshotStore;
   readonly watermarks: PublishWatermarks;
@@ -133,6 +136,7 @@ export class EngineRuntime {
           journalConn,
           jsm,
           writer: new JournalWriter(journalConn.nc, config.journalAppendTimeoutMs),
+          publisher: new FramedPublisher(conn.nc),
           reader: new JournalReader(journalConn.nc),
           snapshots,
           watermarks,
@@ -240,7 +244,8 @@ export class EngineRuntime {
         recovered.engine,
         recovered.journalSeq,
         {
-          publish: (subject, payload) => publishText(infra.conn.nc, subject, payload),
+          publish: (subject, payload) => infra.publisher.publish(subject, payload),
+          flushPublishes: () => infra.publisher.flush(),
           append: (s, payload, expected) => infra.writer.append(s, payload, expected),
           onFailure: (s, err) => this.onSequencerFailure(s, err),
           onReleased: (s, seq) => {

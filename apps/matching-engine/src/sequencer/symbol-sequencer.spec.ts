@@ -160,4 +160,33 @@ describe('SymbolSequencer', () => {
     const s2 = JSON.parse(h.published.find((p) => p.subject === 's2')!.payload);
     expect(s2.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { depth: expect.any(String) } });
   });
+
+  it('ends each released run with flushPublishes, before onReleased (the watermark must follow the events)', async () => {
+    const log: string[] = [];
+    let seq = 0;
+    const appends: Array<(seq: number) => void> = [];
+    const sequencer = new SymbolSequencer(
+      'BTC-USD',
+      createSymbolEngine(createSymbolSpec('BTC-USD')),
+      0,
+      {
+        publish: (subject) => log.push(`publish ${subject}`),
+        flushPublishes: () => log.push('flush'),
+        append: () => new Promise((resolve) => appends.push(resolve)),
+        onFailure: () => undefined,
+        onReleased: () => log.push('released'),
+      },
+      new EngineMetrics(),
+      { batchMax: 100, batchMaxBytes: 900 * 1024 },
+    );
+    sequencer.handleCommand(place(1), 'r1');
+    await tick();
+    appends.shift()!(++seq);
+    await tick();
+    expect(log).toEqual(['publish trading.order.u1.BTC-USD', 'publish trading.book.BTC-USD', 'publish r1', 'flush', 'released']);
+    // With no batch open, a refusal is released at once, and flushed at once.
+    log.length = 0;
+    sequencer.handleCommand('not json', 'r2');
+    expect(log).toEqual(['publish r2', 'flush']);
+  });
 });

@@ -8,6 +8,11 @@ import { decodeSnapshotRequest } from '../transport/snapshot-request.js';
 /** What the sequencer needs from the outside world; small, so tests can drive it directly. */
 export interface SequencerPorts {
   publish(subject: string, payload: string): void;
+  /**
+   * Ends a run of `publish` calls: a port that gathers them (FramedPublisher) hands them to NATS
+   * now, before `onReleased` lets anything that depends on them (the watermark) go out.
+   */
+  flushPublishes?(): void;
   append(symbol: string, payload: string, expectedLastSeq: number): Promise<number>;
   /** The symbol can no longer be served from this process (fenced or journal failure). */
   onFailure(symbol: string, error: unknown): void;
@@ -153,7 +158,10 @@ export class SymbolSequencer {
   private enqueueRefusal(item: ReleaseItem): void {
     const tail = this.batches[this.batches.length - 1];
     if (tail) tail.items.push(item);
-    else this.release(item);
+    else {
+      this.release(item);
+      this.ports.flushPublishes?.();
+    }
   }
 
   private openBatch(entryBytes: number): Batch {
@@ -198,6 +206,7 @@ export class SymbolSequencer {
     this.batches.shift();
     this.unacked -= batch.entries.length;
     for (const item of batch.items) this.release(item);
+    this.ports.flushPublishes?.();
     this.ports.onReleased(this.symbol, seq, batch.entries.length);
     if (this.batches.length > 0) this.flush();
     else this.notifyIdle();

@@ -1,0 +1,39 @@
+// A short throughput-only probe of the engine through NATS (phase 1 of run.mjs, one run), for
+// profiling: BENCH_ENGINE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/engine/tp-probe.mjs
+// Prints commands/s and engine / nats-server CPU microseconds per command.
+import { readFileSync } from 'node:fs';
+import { NatsServer } from '@trading/testing';
+import { EngineProcess } from './lib/engine-process.mjs';
+import { runGenerators } from './lib/generators.mjs';
+
+const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
+const SECONDS = num('BENCH_SECONDS', 5);
+const GENERATORS = num('BENCH_GENERATORS', 2);
+const WINDOW = num('BENCH_WINDOW', 2000);
+const cpuSeconds = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+const symbols = Array.from({ length: GENERATORS }, (_, i) => `TP${i}-USD`);
+const nats = await NatsServer.start();
+const engine = await EngineProcess.start({
+  NATS_URL: nats.url,
+  SYMBOLS: symbols.map((s) => `${s}:0.01:0.001`).join(','),
+  INSTANCE_ID: 'probe',
+  SNAPSHOT_INTERVAL_COMMANDS: '1000000000',
+  SNAPSHOT_INTERVAL_MS: '1000000000',
+});
+try {
+  await engine.waitOwner();
+  const e0 = cpuSeconds(engine.child.pid);
+  const n0 = cpuSeconds(nats.child.pid);
+  const perGen = Math.ceil(((SECONDS + 2) * num('BENCH_MAX_RATE_GUESS', 80_000)) / GENERATORS);
+  const tp = await runGenerators(symbols.map((symbol, id) => ({ id, mode: 'closed', natsUrl: nats.url, symbols: [symbol], count: perGen, window: WINDOW, seconds: SECONDS, seed: 42 + id })));
+  const completed = tp.results.reduce((a, r) => a + r.completed, 0);
+  const seconds = Math.max(...tp.results.map((r) => r.measuredMs)) / 1000;
+  const us = (x) => Math.round((x * 1e7) / completed) / 10;
+  console.log(JSON.stringify({ commandsPerSecond: Math.round(completed / seconds), completed, engineCpuUs: us(cpuSeconds(engine.child.pid) - e0), natsCpuUs: us(cpuSeconds(nats.child.pid) - n0), p99: tp.latencyMs?.p99, lost: tp.results.reduce((a, r) => a + r.lost, 0) }));
+} finally {
+  await engine.terminate();
+  await nats.stop();
+}
