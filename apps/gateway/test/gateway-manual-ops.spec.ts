@@ -41,6 +41,8 @@ describe('gateway manual subscriptions on /ws', () => {
     // A witness still subscribed to the same stream: once it has the next trade, `s` would have it too.
     const witness = await open('/ws/trades?symbols=BTC-USD');
     await waitFor(async () => (await h.metric('gateway_connections')) === 2);
+    // The dedicated endpoint has no ack: wait until the server has confirmed the replica's SUB.
+    await waitFor(async () => (await h.metric('gateway_nats_subjects')) >= 1);
     const t2 = h.engine.publishTrade('BTC-USD');
     await witness.waitForMessage((m) => m.tradeId === t2.tradeId);
     await witness.close();

@@ -33,6 +33,8 @@ describe('gateway process', () => {
     const healthy = await TestSocket.open(gw.wsUrl('/ws/trades?symbols=BTC-USD'));
     sockets.push(slow, healthy);
     await waitFor(async () => (await gw.metric('gateway_connections')) === 2);
+    // The dedicated endpoint has no ack: wait until the server has confirmed the replica's SUB.
+    await waitFor(async () => (await gw.metric('gateway_nats_subjects')) >= 1);
     const rawSocket = (slow.ws as unknown as { _socket: Socket })._socket;
     rawSocket.pause(); // stop reading: kernel buffers fill, then the gateway's send buffer
     const padding = 'p'.repeat(32 * 1024);
