@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SymbolEngineStats } from '@trading/order-book';
+import { LatencyHistogram } from './latency-histogram.js';
 
 export type CommandResultLabel = 'accepted' | 'refused' | 'invalid';
 export type SymbolRole = 'standby' | 'recovering' | 'owner';
@@ -9,7 +10,7 @@ export const SYMBOL_ROLES: readonly SymbolRole[] = ['standby', 'recovering', 'ow
 export class EngineMetrics {
   readonly registry = new Registry();
   readonly commands: Counter<'result'>;
-  readonly replyLatency: Histogram;
+  readonly replyLatency: LatencyHistogram;
   readonly journalAppendLatency: Histogram;
   readonly journalBatchSize: Histogram;
   readonly journalLag: Gauge;
@@ -21,6 +22,8 @@ export class EngineMetrics {
   private readonly bookLevels: Gauge<'side'>;
   private statsSource: () => Iterable<SymbolEngineStats> = () => [];
   private lagSource: () => number = () => 0;
+  /** Commands counted on the hot path as plain numbers; added to `commands` when it is scraped. */
+  private readonly pendingCommands: Record<CommandResultLabel, number> = { accepted: 0, refused: 0, invalid: 0 };
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -30,13 +33,21 @@ export class EngineMetrics {
       help: 'Commands handled, by result: accepted (journaled), refused (business refusal or idempotent repeat), invalid (failed validation)',
       labelNames: ['result'],
       registers,
+      collect: () => {
+        for (const result of ['accepted', 'refused', 'invalid'] as const) {
+          const n = this.pendingCommands[result];
+          if (n === 0) continue;
+          this.pendingCommands[result] = 0;
+          this.commands.inc({ result }, n);
+        }
+      },
     });
-    this.replyLatency = new Histogram({
-      name: 'engine_reply_latency_seconds',
-      help: 'From command receipt to its reply being sent (includes the journal ack)',
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-      registers,
-    });
+    this.replyLatency = new LatencyHistogram(
+      'engine_reply_latency_seconds',
+      'From command receipt to its reply being sent (includes the journal ack)',
+      [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      this.registry,
+    );
     this.journalAppendLatency = new Histogram({
       name: 'engine_journal_append_seconds',
       help: 'Journal batch append round trip (publish to JetStream ack)',
@@ -99,6 +110,11 @@ export class EngineMetrics {
         this.bookLevels.set({ side: 'ask' }, asks);
       },
     });
+  }
+
+  /** One command handled; cheap enough for every command (prom-client's inc hashes its labels). */
+  countCommand(result: CommandResultLabel): void {
+    this.pendingCommands[result]++;
   }
 
   setRole(symbol: string, role: SymbolRole): void {

@@ -90,7 +90,7 @@ export class SymbolSequencer {
     }
     const decoded = decodeCommand(text);
     if (!decoded.ok) {
-      this.metrics.commands.inc({ result: 'invalid' });
+      this.metrics.countCommand('invalid');
       this.enqueueRefusal({ events: undefined, replyTo, reply: decoded.reply, receivedAt });
       return;
     }
@@ -98,11 +98,11 @@ export class SymbolSequencer {
     const result = this.engine.apply(decoded.command, ts);
     const item: ReleaseItem = { events: result.events, replyTo, reply: result.replyJson, receivedAt };
     if (!result.changedState) {
-      this.metrics.commands.inc({ result: 'refused' });
+      this.metrics.countCommand('refused');
       this.enqueueRefusal(item);
       return;
     }
-    this.metrics.commands.inc({ result: 'accepted' });
+    this.metrics.countCommand('accepted');
     const entry = encodeEntry(ts, decoded.command);
     const batch = this.openBatch(entry.length);
     batch.entries.push(entry);
