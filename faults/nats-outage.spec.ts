@@ -78,8 +78,11 @@ describe('fault: NATS outages', () => {
     const cluster = await NatsCluster.start(3);
     cleanup.push(() => cluster.dispose());
     // Engine and gateway are given only node 1, so they are surely connected to the node that dies; they
-    // learn the other nodes from the cluster (INFO connect_urls) and must reconnect there.
-    const { engine, gateway, nc, users, watchers } = await stack(cluster.urls[0], { JOURNAL_REPLICAS: '3', EVENTS_REPLICAS: '3' }, cluster.natsUrl);
+    // learn the other nodes from the cluster (INFO connect_urls) and must reconnect there. The engine runs
+    // with the default LEASE_TTL_MS (5 s), longer than a JetStream leader election (2-5 s in nats-server
+    // 2.9): the fault stack's 1.5 s is for fast takeover in the engine-kill test and would let the lease
+    // lapse whenever the lease bucket's leader was on the killed node (docs/engine.md, "Leases").
+    const { engine, gateway, nc, users, watchers } = await stack(cluster.urls[0], { JOURNAL_REPLICAS: '3', EVENTS_REPLICAS: '3', LEASE_TTL_MS: '5000' }, cluster.natsUrl);
     const { load, probe, faultAt, recoveryMs, orderEntryPauseMs } = await underLoad(nc, users, [engine, gateway], async () => {
       await cluster.nodes[0].kill();
     });
@@ -94,6 +97,13 @@ describe('fault: NATS outages', () => {
     expect(engine.service.logs).toContain('disconnected from NATS');
     const gaps = watchers.reduce((n, w) => n + w.gaps.length, 0);
     const notReadyFor = (o: typeof gw) => (o.sawNotReady ? o.readyAgainAt! - faultAt : 0);
+    // Losing one node of three must not stop order entry for long. While JetStream elects new leaders
+    // the engine keeps its still-valid lease and retakes the symbol quickly; before that it gave the
+    // symbol up and waited out two 5 s takeover timeouts (10-16 s pauses in 4 of 8 runs). The bound
+    // is generous on purpose (a shared 2-core machine): it separates the two behaviours, it is not a
+    // latency target.
+    if (orderEntryPauseMs >= 8000) console.log(engine.service.logs.slice(-6000));
+    expect(orderEntryPauseMs).toBeLessThan(8000);
     console.log(JSON.stringify({ fault: 'cluster node kill -9', ordersAcked: load.acked.length, lostAcked: 0, retries: load.retries, recoveryMs, orderEntryPauseMs, gatewayNotReadyMs: notReadyFor(gw), engineNotReadyMs: notReadyFor(en), sdkGapsReported: gaps }));
   });
 });

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { SymbolEngineStats } from '@trading/order-book';
 import { EngineMetrics, type SymbolRole } from '../admin/engine-metrics.js';
 import type { EngineConfig } from '../config/engine-config.js';
 import { JournalReader } from '../journal/journal-reader.js';
-import { ensureJournalStream, lastJournalSeq, lastJournalSeqs } from '../journal/journal-stream.js';
+import { ensureJournalStream, JOURNAL_STREAM, journalSubject, lastJournalSeq, lastJournalSeqs } from '../journal/journal-stream.js';
 import { JournalWriter } from '../journal/journal-writer.js';
 import { ensureEventStreams } from '../events/event-streams.js';
 import { JournalFencedError } from '../journal/journal-errors.js';
@@ -12,10 +12,10 @@ import { LeaseManager } from '../leases/lease-manager.js';
 import { jittered } from '../leases/lease-timing.js';
 import type { Logger } from '../logging/logger.js';
 import { EngineNatsConnection } from '../nats/nats-connection.js';
-import { PublishWatermarks } from '../progress/publish-watermark.js';
+import { PROGRESS_BUCKET, PublishWatermarks } from '../progress/publish-watermark.js';
 import { recoverSymbol, type SymbolEngineFactory } from '../sequencer/symbol-recovery.js';
 import { SymbolSequencer } from '../sequencer/symbol-sequencer.js';
-import { SnapshotStore, type StoredSnapshot } from '../snapshots/snapshot-store.js';
+import { SNAPSHOT_STREAM, SnapshotStore, type StoredSnapshot } from '../snapshots/snapshot-store.js';
 import { SymbolEndpoints } from '../transport/symbol-endpoints.js';
 import type { SymbolSlot } from './symbol-slot.js';
 import { forEachLimit } from '../util/for-each-limit.js';
@@ -75,6 +75,7 @@ export class EngineRuntime {
   private started = false;
   private connections: EngineNatsConnection[] = [];
   private acquirePassRunning = false;
+  private probeJsm?: JetStreamManager;
 
   constructor(
     @Inject(ENGINE_CONFIG) private readonly config: EngineConfig,
@@ -225,6 +226,7 @@ export class EngineRuntime {
     const symbol = slot.spec.symbol;
     try {
       const started = Date.now();
+      if (slot.retakeUntil !== undefined) await this.probeRecoveryStreams(symbol);
       const recovered = await recoverSymbol(slot.spec, this.engineFactory, {
         loadSnapshot: async (s) => (prefetched ? prefetched.snapshots.get(s) : infra.snapshots.load(s)),
         lastJournalSeq: async (s) => (prefetched ? (prefetched.lastSeqs.get(s) ?? 0) : lastJournalSeq(infra.jsm, s)),
@@ -246,7 +248,9 @@ export class EngineRuntime {
         {
           publish: (subject, payload) => infra.publisher.publish(subject, payload),
           flushPublishes: () => infra.publisher.flush(),
-          append: (s, payload, expected) => infra.writer.append(s, payload, expected),
+          // While the lease is held, a batch nobody received ("no responders": a stream leader election)
+          // waits for the new leader rather than failing the symbol.
+          append: (s, payload, expected) => infra.writer.append(s, payload, expected, () => !this.shuttingDown && infra.leases.holds(s)),
           onFailure: (s, err) => this.onSequencerFailure(s, err),
           onReleased: (s, seq) => {
             infra.watermarks.note(s, seq);
@@ -296,7 +300,10 @@ export class EngineRuntime {
   private retakeSoon(symbol: string): void {
     const slot = this.slots.get(symbol);
     if (!slot || this.shuttingDown) return;
-    slot.retakeUntil = Date.now() + Math.max(5000, 3 * this.config.leaseTtlMs);
+    // Long enough for JetStream's leader elections (meta and stream) after a node loss; a symbol whose
+    // recovery keeps failing for other reasons is given back after it.
+    slot.retakeUntil = Date.now() + Math.max(30_000, 3 * this.config.leaseTtlMs);
+    slot.retakeAttempts = 0;
     this.scheduleRetake(slot);
   }
 
@@ -309,12 +316,32 @@ export class EngineRuntime {
       if (slot.role === 'standby' && infra.leases.holds(slot.spec.symbol)) void infra.leases.release(slot.spec.symbol);
       return;
     }
+    // Quick at first (an election is usually over in a second or two), then backing off to 1 s.
+    const attempts = (slot.retakeAttempts = (slot.retakeAttempts ?? 0) + 1);
+    const delay = jittered(Math.min(1000, infra.leases.timing.retryBaseMs * 2 ** Math.min(attempts - 1, 10)));
     slot.retakeTimer = setTimeout(() => {
       slot.retakeTimer = undefined;
+      // An attempt already running (standby timer) reschedules when it ends; otherwise keep the chain going.
+      if (slot.acquiring) return;
       void this.tryOwn(slot.spec.symbol).finally(() => {
         if (slot.role === 'standby' && !slot.acquiring) this.scheduleRetake(slot);
       });
-    }, jittered(infra.leases.timing.retryBaseMs));
+    }, delay);
+  }
+
+  /**
+   * Before a retake's recovery: do the journal, snapshot and watermark streams answer (have a leader) right now?
+   * Recovery's own reads wait the full JetStream timeout (5 s) for a request lost in an election;
+   * this probe fails within the lease request timeout instead, and the retake simply tries again.
+   */
+  private async probeRecoveryStreams(symbol: string): Promise<void> {
+    const infra = this.infra!;
+    this.probeJsm ??= await jetstreamManager(infra.journalConn.nc, { timeout: infra.leases.timing.requestTimeoutMs, checkAPI: false });
+    await Promise.all([
+      this.probeJsm.streams.getMessage(JOURNAL_STREAM, { last_by_subj: journalSubject(symbol) }),
+      this.probeJsm.streams.getMessage(SNAPSHOT_STREAM, { last_by_subj: `snapshots.head.${symbol}` }),
+      this.probeJsm.streams.getMessage(`KV_${PROGRESS_BUCKET}`, { last_by_subj: `$KV.${PROGRESS_BUCKET}.${symbol}` }),
+    ]);
   }
 
   /** After an append failure: is the journal stream there and answering again? */

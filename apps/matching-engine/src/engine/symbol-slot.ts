@@ -20,4 +20,5 @@ export interface SymbolSlot {
    */
   retakeUntil?: number;
   retakeTimer?: NodeJS.Timeout;
+  retakeAttempts?: number;
 }

@@ -106,9 +106,9 @@ describe('LeaseManager', () => {
 
 describe('leaseTiming', () => {
   it('keeps the retry window inside the TTL and short request timeouts for short TTLs', () => {
-    expect(leaseTiming(1500)).toEqual({ renewIntervalMs: 500, requestTimeoutMs: 375, safetyMarginMs: 300, retryBaseMs: 75 });
+    expect(leaseTiming(1500)).toEqual({ renewIntervalMs: 500, requestTimeoutMs: 375, safetyMarginMs: 200, retryBaseMs: 75 });
     // Large TTLs (10k symbols) keep the nats.js default request timeout.
-    expect(leaseTiming(60_000)).toEqual({ renewIntervalMs: 20_000, requestTimeoutMs: 5000, safetyMarginMs: 12_000, retryBaseMs: 250 });
+    expect(leaseTiming(60_000)).toEqual({ renewIntervalMs: 20_000, requestTimeoutMs: 5000, safetyMarginMs: 6000, retryBaseMs: 250 });
   });
 
   it('jitters between 1x and 2x of the base', () => {

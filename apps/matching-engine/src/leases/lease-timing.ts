@@ -19,7 +19,7 @@ export function leaseTiming(ttlMs: number): LeaseTiming {
     renewIntervalMs: Math.max(100, Math.floor(ttlMs / 3)),
     // 5 s is the nats.js default; large TTLs (10k symbols) keep it, short ones (failover tests) get far less.
     requestTimeoutMs: clamp(Math.floor(ttlMs / 4), 250, 5000),
-    safetyMarginMs: Math.max(200, Math.floor(ttlMs / 5)),
+    safetyMarginMs: Math.max(200, Math.floor(ttlMs / 10)),
     retryBaseMs: clamp(Math.floor(ttlMs / 20), 50, 250),
   };
 }
