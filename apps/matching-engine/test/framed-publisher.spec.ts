@@ -59,6 +59,8 @@ describe('FramedPublisher', () => {
     for (let i = 0; i < 12_000; i++) {
       sent.push([`t2.m.${i % 7}`, JSON.stringify({ i, pad: 'y'.repeat(i % 200) })]);
       if (i === 5_000) sent.push(['t2.big', big]);
+      // Header lengths across digit boundaries, up to the largest framed payload (64 KiB).
+      if (i === 7_000) for (const n of [9, 10, 99, 100, 999, 1000, 9999, 10_000, 65_536]) sent.push([`t2.len.${n}`, 'z'.repeat(n)]);
     }
     const got = await collect('t2', sent.length, (p) => {
       for (const [subject, payload] of sent) p.publish(subject, payload);

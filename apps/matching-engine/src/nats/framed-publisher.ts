@@ -63,11 +63,11 @@ export class FramedPublisher {
     const room = 3 * (subject.length + payload.length) + 32;
     if (this.chunk.length - this.end < room) this.newChunk(room);
     const frameStart = this.end;
-    let at = frameStart + utf8Write.call(this.chunk, `PUB ${subject} ${payload.length}\r\n`, frameStart);
+    let at = this.writeHeader(subject, payload.length, frameStart);
     const written = utf8Write.call(this.chunk, payload, at);
     if (written !== payload.length) {
       // Not ASCII: the header must give the byte count. Rare; write the frame again.
-      at = frameStart + utf8Write.call(this.chunk, `PUB ${subject} ${Buffer.byteLength(payload)}\r\n`, frameStart);
+      at = this.writeHeader(subject, Buffer.byteLength(payload), frameStart);
       at += utf8Write.call(this.chunk, payload, at);
     } else {
       at += written;
@@ -84,6 +84,32 @@ export class FramedPublisher {
     const frames = this.chunk.subarray(this.start, this.end);
     this.start = this.end;
     this.raw!.sendCommand(frames);
+  }
+
+  /**
+   * `PUB <subject> <bytes>\r\n` at `at`, byte by byte: building it as a template string and
+   * encoding that cost as much as writing the payload itself. Returns where the payload goes.
+   */
+  private writeHeader(subject: string, bytes: number, at: number): number {
+    const chunk = this.chunk;
+    chunk[at] = 0x50; // P
+    chunk[at + 1] = 0x55; // U
+    chunk[at + 2] = 0x42; // B
+    chunk[at + 3] = 0x20;
+    at += 4;
+    at += utf8Write.call(chunk, subject, at);
+    chunk[at++] = 0x20;
+    let digits = 1;
+    for (let rest = bytes; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    let n = bytes;
+    for (let i = at + digits - 1; i >= at; i--) {
+      chunk[i] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+    at += digits;
+    chunk[at++] = 13;
+    chunk[at++] = 10;
+    return at;
   }
 
   private newChunk(room: number): void {
