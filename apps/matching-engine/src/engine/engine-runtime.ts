@@ -241,7 +241,7 @@ export class EngineRuntime {
       }
       this.metrics.republishedEvents.inc(recovered.republishedEvents);
       if (recovered.republishedEvents > 0) infra.watermarks.note(symbol, recovered.journalSeq);
-      const sequencer = new SymbolSequencer(
+      const sequencer: SymbolSequencer = new SymbolSequencer(
         symbol,
         recovered.engine,
         recovered.journalSeq,
@@ -249,8 +249,10 @@ export class EngineRuntime {
           publish: (subject, payload) => infra.publisher.publish(subject, payload),
           flushPublishes: () => infra.publisher.flush(),
           // While the lease is held, a batch nobody received ("no responders": a stream leader election)
-          // waits for the new leader rather than failing the symbol.
-          append: (s, payload, expected) => infra.writer.append(s, payload, expected, () => !this.shuttingDown && infra.leases.holds(s)),
+          // waits for the new leader rather than failing the symbol. Only for this sequencer: once the
+          // symbol stepped down (and maybe was retaken by a new one), its old batch must not land late.
+          append: (s, payload, expected): Promise<number> =>
+            infra.writer.append(s, payload, expected, () => !this.shuttingDown && slot.sequencer === sequencer && infra.leases.holds(s)),
           onFailure: (s, err) => this.onSequencerFailure(s, err),
           onReleased: (s, seq) => {
             infra.watermarks.note(s, seq);
