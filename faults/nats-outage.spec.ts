@@ -88,7 +88,11 @@ describe('fault: NATS outages', () => {
     });
     expect(await load.verifyAcked()).toEqual([]);
     await waitFor(async () => ((await engine.readyz()) === 200 && (await gateway.readyz()) === 200 ? true : undefined), { timeoutMs: 30_000, description: 'ready again' });
-    await eventsFlowAgain(nc, watchers);
+    await eventsFlowAgain(nc, watchers).catch((err: unknown) => {
+      // Seen once in 24 runs (docs/reliability.md): print both logs, so a repeat can be diagnosed.
+      console.log(`engine logs:\n${engine.service.logs.slice(-6000)}\ngateway logs:\n${gateway.service.logs.slice(-6000)}`);
+      throw err;
+    });
     const gw = probe.outage('gateway', faultAt);
     const en = probe.outage('engine', faultAt);
     // Both were cut off (their logs say so) and reconnected to a surviving node. The reconnect can be
