@@ -1,0 +1,190 @@
+// Replay benchmark: how fast a restarted engine process rebuilds its books from the journal.
+//
+//   npx tsc -b tsconfig.build.json && node bench/engine/replay.mjs
+//
+// Unlike phase 3 of run.mjs (which replays whatever the load phases journaled, a few hundred
+// thousand commands whose count depends on the machine's load), this writes a fixed journal
+// straight into JetStream in the engine's own batch format: BENCH_REPLAY_COMMANDS (1,000,000)
+// commands of core.mjs's mix (generateCommands: resting GTC limits, ~6% crossing IOC, cancels of
+// live orders), split over BENCH_REPLAY_SYMBOLS (2) symbols, BENCH_REPLAY_BATCH (1000) per message.
+// Then it starts the engine (apps/matching-engine/dist/main.js, no snapshot) and reads the
+// recovery time from its `owner of symbol` logs. Two cases, alternated, BENCH_RUNS (3) times each
+// on a fresh nats-server, medians reported (the second only with BENCH_REPLAY_UNPUBLISHED=1):
+//   - published: the watermark (KV engine_progress) is at the last batch, so every entry takes the
+//     core's `replay` (state only, nothing republished): a restart after a clean run;
+//   - unpublished: the watermark is 0, so every entry takes the full `apply` and its events are
+//     published again: the worst case after a crash.
+// Figures: replayed commands per second of recovery (wall, first symbol's start to last symbol's
+// end) and the engine's CPU seconds per replayed command over the whole start (from /proc, spawn
+// to ready, minus the same for an empty journal), which does not depend on how the shared machine
+// splits its cores. Results: bench/results/engine-replay.json (BENCH_OUT to override).
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { NatsServer } from '@trading/testing';
+import { generateCommands } from './core.mjs';
+import { EngineProcess } from './lib/engine-process.mjs';
+import { encodeBatch, encodeEntry } from '../../apps/matching-engine/dist/journal/journal-format.js';
+import { journalSubject } from '../../apps/matching-engine/dist/journal/journal-stream.js';
+import { PROGRESS_BUCKET } from '../../apps/matching-engine/dist/progress/publish-watermark.js';
+
+const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
+const quick = process.argv.includes('--quick');
+const COMMANDS = quick ? 50_000 : num('BENCH_REPLAY_COMMANDS', 1_000_000);
+const SYMBOLS = num('BENCH_REPLAY_SYMBOLS', 2);
+const BATCH = num('BENCH_REPLAY_BATCH', 1000);
+const RUNS = quick ? 1 : num('BENCH_RUNS', 3);
+// Opt-in: with 1,000,000 commands the republish burst (about 2.2 M events at once) got the engine
+// disconnected from NATS and it never became owner (measured 2026-11-26); 400,000 worked.
+const UNPUBLISHED = process.env.BENCH_REPLAY_UNPUBLISHED === '1';
+const RESULTS = process.env.BENCH_OUT ?? fileURLToPath(new URL('../results/engine-replay.json', import.meta.url));
+const log = (...args) => console.log('[bench:replay]', ...args);
+const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const median = (xs) => {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return s.length === 0 ? null : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+const symbols = Array.from({ length: SYMBOLS }, (_, i) => `RP${i}-USD`);
+const env = (natsUrl) => ({
+  NATS_URL: natsUrl,
+  SYMBOLS: symbols.map((s) => `${s}:0.01:0.001`).join(','),
+  INSTANCE_ID: 'bench-replay',
+  LOG_LEVEL: 'info',
+  SNAPSHOT_INTERVAL_COMMANDS: '1000000000',
+  SNAPSHOT_INTERVAL_MS: '1000000000',
+});
+
+/** Per symbol: the journal batches (text) of its share of the mix; cancels renamed to its order ids. */
+function journalTexts() {
+  const perSymbol = Math.floor(COMMANDS / SYMBOLS);
+  const data = generateCommands(perSymbol, 42);
+  const ts0 = 1_700_000_000_000;
+  return symbols.map((symbol) => {
+    const batches = [];
+    for (let i = 0; i < perSymbol; i += BATCH) {
+      const entries = [];
+      for (let j = i; j < Math.min(perSymbol, i + BATCH); j++) {
+        const c = data.wire[j];
+        entries.push(encodeEntry(ts0 + j, c.type === 'cancel' ? { ...c, orderId: c.orderId.replace('BTC-USD-', `${symbol}-`) } : c));
+      }
+      batches.push(encodeBatch(entries));
+    }
+    return { symbol, batches, commands: perSymbol };
+  });
+}
+
+/** Engine CPU seconds from spawn to ready with an empty journal (module loading, connections, leases). */
+async function emptyStartCpu(natsUrl) {
+  const engine = await EngineProcess.start(env(natsUrl));
+  try {
+    await engine.waitOwner();
+    return cpuSeconds(engine.child.pid);
+  } finally {
+    await engine.kill();
+  }
+}
+
+async function oneRun(run, mode, journals) {
+  const nats = await NatsServer.start();
+  try {
+    // First start creates the streams and buckets (empty journal), and gives the baseline CPU.
+    const baseCpu = await emptyStartCpu(nats.url);
+    const nc = await connect({ servers: nats.url });
+    try {
+      const js = jetstream(nc);
+      const last = new Map();
+      for (const { symbol, batches } of journals) {
+        let seq = 0;
+        for (const text of batches) seq = (await js.publish(journalSubject(symbol), text)).seq;
+        last.set(symbol, seq);
+      }
+      const kv = await new Kvm(nc).open(PROGRESS_BUCKET);
+      for (const symbol of symbols) await kv.put(symbol, String(mode === 'published' ? last.get(symbol) : 0));
+    } finally {
+      await nc.close();
+    }
+    const engine = await EngineProcess.start(env(nats.url));
+    const all = [];
+    engine.child.stdout.on('data', (c) => all.push(c.toString()));
+    try {
+      const readyMs = await engine.waitOwner().catch((err) => {
+        throw new Error(`${err.message}\n${all.join('').split('\n').filter((l) => !l.includes('"level":20')).slice(-25).join('\n')}`);
+      });
+      const cpu = cpuSeconds(engine.child.pid) - baseCpu;
+      // Log lines may arrive just after /readyz says owner.
+      for (let i = 0; i < 100 && engine.ownerLogs().length < symbols.length; i++) await new Promise((r) => setTimeout(r, 20));
+      const owners = engine.ownerLogs();
+      if (owners.length < symbols.length) throw new Error(`only ${owners.length} of ${symbols.length} symbols logged their recovery`);
+      const replayed = owners.reduce((a, o) => a + o.replayedCommands, 0);
+      const begin = Math.min(...owners.map((o) => o.time - o.ms));
+      const end = Math.max(...owners.map((o) => o.time));
+      const result = {
+        mode,
+        replayedCommands: replayed,
+        republishedEvents: owners.reduce((a, o) => a + o.republishedEvents, 0),
+        wallMs: end - begin,
+        commandsPerSecond: Math.round((replayed / Math.max(1, end - begin)) * 1000),
+        engineCpuMicrosPerCommand: round((cpu * 1e6) / replayed, 2),
+        processReadyMs: Math.round(readyMs),
+        loadavg1m: round(os.loadavg()[0]),
+      };
+      log(`run ${run} ${mode}: ${result.commandsPerSecond} commands/s (${replayed} in ${result.wallMs} ms, ${result.republishedEvents} events republished), engine CPU ${result.engineCpuMicrosPerCommand} us/command; load ${result.loadavg1m}`);
+      return result;
+    } finally {
+      await engine.kill();
+    }
+  } finally {
+    await nats.dispose();
+  }
+}
+
+async function main() {
+  const started = Date.now();
+  const journals = journalTexts();
+  log(`journal: ${COMMANDS} commands over ${SYMBOLS} symbols, ${BATCH} per batch (${journals[0].batches.length} batches per symbol, ${Math.round(journals[0].batches[0].length / 1024)} KiB each)`);
+  const runs = [];
+  for (let run = 1; run <= RUNS; run++) {
+    runs.push(await oneRun(run, 'published', journals));
+    if (UNPUBLISHED) runs.push(await oneRun(run, 'unpublished', journals));
+  }
+  const of = (mode, key) => median(runs.filter((r) => r.mode === mode).map((r) => r[key]));
+  const result = {
+    benchmark: 'engine-replay',
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg().map((x) => round(x)), note: 'shared 2-core machine: nats-server and the engine run on it, with other jobs' },
+    params: { commands: COMMANDS, symbols: SYMBOLS, batch: BATCH, runs: RUNS, mix: 'core.mjs generateCommands (seed 42)' },
+    median: {
+      publishedCommandsPerSecond: of('published', 'commandsPerSecond'),
+      publishedEngineCpuMicrosPerCommand: of('published', 'engineCpuMicrosPerCommand'),
+      unpublishedCommandsPerSecond: of('unpublished', 'commandsPerSecond'),
+      unpublishedEngineCpuMicrosPerCommand: of('unpublished', 'engineCpuMicrosPerCommand'),
+    },
+    runs,
+    targets: {},
+    elapsedSeconds: Math.round((Date.now() - started) / 1000),
+  };
+  result.targets = { replayAtLeast1M: result.median.publishedCommandsPerSecond >= 1_000_000 };
+  log('median:', JSON.stringify(result.median));
+  if (!quick) {
+    mkdirSync(fileURLToPath(new URL('../results/', import.meta.url)), { recursive: true });
+    writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+    log(`wrote ${RESULTS}`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
