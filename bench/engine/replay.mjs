@@ -140,7 +140,9 @@ async function oneRun(run, mode, journals) {
       log(`run ${run} ${mode}: ${result.commandsPerSecond} commands/s (${replayed} in ${result.wallMs} ms, ${result.republishedEvents} events republished), engine CPU ${result.engineCpuMicrosPerCommand} us/command; load ${result.loadavg1m}`);
       return result;
     } finally {
-      await engine.kill();
+      // A profiled engine (BENCH_ENGINE_NODE_ARGS="--cpu-prof ...") writes its profile on a clean exit only.
+      if (process.env.BENCH_ENGINE_NODE_ARGS) await engine.terminate();
+      else await engine.kill();
     }
   } finally {
     await nats.dispose();
