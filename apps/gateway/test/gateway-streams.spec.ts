@@ -97,8 +97,12 @@ describe('gateway streams: /ws/orders, /ws/trades, /ws/markets/{symbol}', () => 
 
   it('sends the snapshot first, then gap-free deltas and the symbol trades; a late joiner gets the replica state', async () => {
     h.engine.publishBook('BTC-USD', [['100.00', '1.0000']], [['101.00', '2.0000']]);
+    const subjectsBefore = await h.metric('gateway_nats_subjects');
     const early = await open('/ws/markets/BTC-USD');
     const snapshot = await early.waitForMessage((m) => m.type === 'OrderBookSnapshot');
+    // Both new subjects (the book and the symbol's trades) confirmed by the server before publishing:
+    // the dedicated endpoints have no ack (docs/gateway.md, "Interest-based NATS subscriptions").
+    await waitFor(async () => (await h.metric('gateway_nats_subjects')) >= subjectsBefore + 2, { description: 'book and trade subscriptions confirmed' });
     expect(early.messages[0]).toEqual(snapshot);
     expect(snapshot).toMatchObject({ symbol: 'BTC-USD', seq: 1, bids: [['100.00', '1.0000']], asks: [['101.00', '2.0000']] });
     const d2 = h.engine.publishBook('BTC-USD', [['99.50', '3.0000']], []);
