@@ -269,6 +269,10 @@ export class EngineRuntime {
       slot.endpoints = new SymbolEndpoints(infra.conn.nc, sequencer, (err) =>
         this.log.error({ symbol, err: (err as Error)?.message }, 'unexpected error handling a request'),
       );
+      // Say "owner" (role, /readyz, metrics) only once nats-server has our SUBs: a client that saw
+      // the new owner must not get "no responders". If NATS is down the flush fails: serve anyway.
+      await infra.conn.nc.flush().catch(() => undefined);
+      if (slot.sequencer !== sequencer) return; // stepped down while flushing
       this.setRole(slot, 'owner');
       this.log.info(
         {
