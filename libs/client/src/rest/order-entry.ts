@@ -1,4 +1,4 @@
-import type { CommandReply, OrderState, OrderType, SelfTradePrevention, Side, TimeInForce } from '@trading/contracts';
+import type { CommandReply, OrderState, PlaceCommand } from '@trading/contracts';
 import { describe, OrderEntryError } from '../errors.js';
 
 /**
@@ -6,19 +6,10 @@ import { describe, OrderEntryError } from '../errors.js';
  * `DELETE /api/v1/orders/{orderId}?symbol=`. The user is the token's `sub`, so bodies carry no userId.
  * Uses the global `fetch` (browsers, Node >= 18) unless one is injected.
  */
-export interface PlaceOrderRequest {
+export type PlaceOrderRequest = Omit<PlaceCommand, 'type' | 'userId'> & {
+  /** The symbol the order is for (the engine command carries it in its subject instead). */
   symbol: string;
-  clientOrderId: string;
-  side: Side;
-  orderType: OrderType;
-  /** Decimal string with the symbol's tick decimals; absent for market orders. */
-  price?: string;
-  /** Decimal string with the symbol's lot decimals. */
-  quantity: string;
-  timeInForce?: TimeInForce;
-  postOnly?: boolean;
-  stp?: SelfTradePrevention;
-}
+};
 
 export interface CancelOrderRequest {
   symbol: string;
