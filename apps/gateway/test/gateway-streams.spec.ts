@@ -68,9 +68,12 @@ describe('gateway streams: /ws/orders, /ws/trades, /ws/markets/{symbol}', () => 
   });
 
   it('forwards trades of all symbols or only the listed ones, unknown fields passing through', async () => {
+    const subjectsBefore = await h.metric('gateway_nats_subjects');
     const all = await open('/ws/trades');
     const some = await open('/ws/trades?symbols=ETH-USD');
-    await waitFor(async () => (await h.metric('gateway_subscriptions')) >= 4);
+    // Wait for nats-server to confirm both NATS subscriptions (trading.trade.> and .ETH-USD), not just
+    // for the client subscriptions to exist: a trade published before the SUB lands is not delivered.
+    await waitFor(async () => (await h.metric('gateway_nats_subjects')) >= subjectsBefore + 2, { description: 'trade subscriptions confirmed' });
     const t1 = h.engine.publishTrade('BTC-USD', { futureField: { nested: [1, 'x'] } });
     const t2 = h.engine.publishTrade('ETH-USD');
     await all.waitForCount(() => true, 2);

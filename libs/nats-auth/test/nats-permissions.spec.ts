@@ -25,6 +25,16 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
+/**
+ * The server's log reaches the test through a pipe that is read asynchronously, so a line can
+ * lag the client-side error by a moment: wait (bounded) for it, then assert it so a miss still
+ * fails with the log in the message.
+ */
+async function expectInLog(server: NatsServer, line: RegExp): Promise<void> {
+  await waitFor(() => line.test(server.log), { description: `${line} in the server log`, timeoutMs: 5000 }).catch(() => undefined);
+  expect(server.log).toMatch(line);
+}
+
 const isPermissionError = (err: unknown): boolean =>
   err instanceof errors.PermissionViolationError || /permissions violation/i.test(String((err as Error)?.message ?? err));
 
@@ -72,7 +82,7 @@ describe('NATS identities on a server configured like production (user/password)
     await waitFor(async () => (await jsm.streams.info('TRADING_EVENTS_PUBLIC')).state.messages >= 1, { description: 'real event stored' });
     expect((await jsm.streams.info('TRADING_EVENTS_PUBLIC')).state.messages).toBe(1);
     expect((await jsm.streams.getMessage('TRADING_EVENTS_PUBLIC', { seq: 1 }))?.json()).toEqual({ type: 'trade', symbol: 'BTC-USD', seq: 1, real: true });
-    expect(server.log).toMatch(/Publish Violation.*gateway.*trading\.trade\.BTC-USD|gateway.*Publish Violation.*trading\.trade\.BTC-USD/i);
+    await expectInLog(server, /Publish Violation.*gateway.*trading\.trade\.BTC-USD|gateway.*Publish Violation.*trading\.trade\.BTC-USD/i);
     sub.unsubscribe();
   });
 
@@ -84,9 +94,9 @@ describe('NATS identities on a server configured like production (user/password)
     gateway.publish('$KV.engine_leases.BTC-USD', 'stolen-lease');
     await gateway.flush();
     await waitFor(() => gatewayErrors.filter(isPermissionError).length >= 1, { description: 'violations reported' });
-    expect(server.log).toMatch(/Subscription Violation.*trading\.cmd\.\*/i);
-    expect(server.log).toMatch(/Publish Violation.*journal\.BTC-USD/i);
-    expect(server.log).toMatch(/Publish Violation.*\$KV\.engine_leases\.BTC-USD/i);
+    await expectInLog(server, /Subscription Violation.*trading\.cmd\.\*/i);
+    await expectInLog(server, /Publish Violation.*journal\.BTC-USD/i);
+    await expectInLog(server, /Publish Violation.*\$KV\.engine_leases\.BTC-USD/i);
   });
 
   it('a gateway may request commands and snapshots, and the engine may answer', async () => {
@@ -111,7 +121,7 @@ describe('NATS identities on a server configured like production (user/password)
     gateway.publish('trading.cmd.ETH-USD', 'marker');
     await waitFor(() => received.length >= 1, { description: 'marker at the engine' });
     expect(received).toEqual(['marker']);
-    expect(server.log).toMatch(/Publish Violation.*reader.*trading\.cmd\.BTC-USD|reader.*Publish Violation.*trading\.cmd\.BTC-USD/i);
+    await expectInLog(server, /Publish Violation.*reader.*trading\.cmd\.BTC-USD|reader.*Publish Violation.*trading\.cmd\.BTC-USD/i);
   });
 
   it('a read-only identity may subscribe to events but not to commands', async () => {
@@ -121,7 +131,7 @@ describe('NATS identities on a server configured like production (user/password)
     reader.subscribe('trading.cmd.>');
     await reader.flush();
     await waitFor(() => readerErrors.some(isPermissionError), { description: 'subscription violation' });
-    expect(server.log).toMatch(/Subscription Violation.*trading\.cmd\.>/i);
+    await expectInLog(server, /Subscription Violation.*trading\.cmd\.>/i);
     expect(server.log).not.toMatch(/Subscription Violation.*trading\.order\.>/i);
   });
 });
