@@ -1,4 +1,4 @@
-export { loadWebConfig, httpBaseOf, WebConfigError, WEB_ENV_VARS, type WebConfig } from './config/web-config.js';
+export { loadWebConfig, httpBaseOf, ConfigError, WEB_ENV_VARS, type WebConfig } from './config/web-config.js';
 export { startWebServer, type RunningWebServer } from './http/web-server.js';
 export { bundleBrowser, BundleError, BROWSER_ENTRY, type BrowserBundle } from './bundle/bundle-browser.js';
 export { mintDevToken, type DevToken } from './http/dev-token.js';

@@ -1,4 +1,4 @@
-import { loadWebConfig, WebConfigError } from './config/web-config.js';
+import { loadWebConfig, ConfigError } from './config/web-config.js';
 import { BundleError } from './bundle/bundle-browser.js';
 import { startWebServer } from './http/web-server.js';
 
@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   try {
     config = loadWebConfig(process.env);
   } catch (err) {
-    if (err instanceof WebConfigError) {
+    if (err instanceof ConfigError) {
       process.stderr.write(`web: invalid configuration: ${err.message}\n`);
       process.exit(2);
     }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { jwtVerify } from 'jose';
 import { pino } from 'pino';
 import { ChildService, freePort } from '@trading/testing';
-import { loadWebConfig, WebConfigError } from '../src/config/web-config.js';
+import { loadWebConfig, ConfigError } from '../src/config/web-config.js';
 import { startWebServer, type RunningWebServer } from '../src/http/web-server.js';
 import { devWebPort } from '../src/dev-stack/dev-page.js';
 import { WEB_MAIN } from './support/stack.js';
@@ -43,9 +43,9 @@ describe('web configuration', () => {
     } catch (err) {
       error = err;
     }
-    expect(error).toBeInstanceOf(WebConfigError);
-    expect((error as WebConfigError).variable).toBe(variable);
-    expect((error as WebConfigError).message).toMatch(new RegExp(`^${variable}: `));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as ConfigError).message).toMatch(new RegExp(`^${variable}: `));
   });
 
   it('reads DEV_WEB_PORT for the dev stack', () => {

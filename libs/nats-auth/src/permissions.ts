@@ -24,8 +24,7 @@ export const ENGINE_STREAMS = {
   journal: 'TRADING_JOURNAL',
   journalSubjects: 'journal.>',
   kvBuckets: ['engine_leases', 'engine_progress'],
-  objectBuckets: ['engine_snapshots'],
-  /** Snapshots as a plain stream (head + chunks per symbol), replacing the object store. */
+  /** Snapshots as a plain stream (head + chunks per symbol). */
   snapshotStream: 'ENGINE_SNAPSHOTS',
   snapshotSubjects: 'snapshots.>',
   /** Retention of published events for resume (libs/contracts event-streams). */
@@ -36,7 +35,6 @@ function engineStreamApi(): string[] {
   return [
     ...streamApi(ENGINE_STREAMS.journal),
     ...ENGINE_STREAMS.kvBuckets.flatMap((b) => streamApi(`KV_${b}`, true)),
-    ...ENGINE_STREAMS.objectBuckets.flatMap((b) => streamApi(`OBJ_${b}`, true)),
     ...streamApi(ENGINE_STREAMS.snapshotStream, true),
     ...ENGINE_STREAMS.eventStreams.flatMap((s) => streamApi(s)),
   ];
@@ -44,7 +42,7 @@ function engineStreamApi(): string[] {
 
 /**
  * JetStream API calls on named streams only: no listing, deleting or reading anybody else's streams.
- * Purge only where the client library needs it (KV deletes, object-store replaces); never on the
+ * Purge only where the engine needs it (KV deletes, snapshot replaces); never on the
  * journal (the system of record) or the event streams.
  */
 function streamApi(stream: string, purge = false): string[] {
@@ -71,7 +69,6 @@ const ENGINE: SubjectPermissions = {
     ENGINE_STREAMS.journalSubjects,
     ENGINE_STREAMS.snapshotSubjects,
     ...ENGINE_STREAMS.kvBuckets.map((b) => `$KV.${b}.>`),
-    ...ENGINE_STREAMS.objectBuckets.map((b) => `$O.${b}.>`),
     // Account info: the JetStream client checks the API is there before first use.
     '$JS.API.INFO',
     ...engineStreamApi(),

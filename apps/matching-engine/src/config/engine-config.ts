@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
 import { parseSymbolsList, type SymbolSpec } from '@trading/contracts';
-import { NATS_AUTH_ENV_VARS, NatsAuthConfigError, readNatsAuth, type NatsAuth } from '@trading/nats-auth';
-import { ConfigError } from './config-error.js';
+import { NATS_AUTH_ENV_VARS, readNatsAuth, type NatsAuth } from '@trading/nats-auth';
+import { ConfigError, EnvReader, type EnvVarSpec, type LogLevel } from '@trading/service-config';
 
-export { ConfigError, CONFIG_ERROR_EXIT_CODE } from './config-error.js';
+export { ConfigError, type LogLevel } from '@trading/service-config';
 
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** sysexits.h EX_CONFIG: an orchestrator can tell "fix the config" from a crash. */
+export const CONFIG_ERROR_EXIT_CODE = 78;
 
 export interface EngineConfig {
   readonly natsServers: string[];
@@ -30,15 +30,8 @@ export interface EngineConfig {
   readonly eventsReplicas: number;
 }
 
-export interface EnvVarDoc {
-  readonly name: string;
-  /** The value used when the variable is unset; undefined when it is required. */
-  readonly default: string | undefined;
-  readonly description: string;
-}
-
 /** Every environment variable the engine reads (the deployment checks its manifests against this list). */
-export const ENGINE_ENV_VARS: readonly EnvVarDoc[] = [
+export const ENGINE_ENV_VARS: readonly EnvVarSpec[] = [
   {
     name: 'NATS_URL',
     default: 'nats://127.0.0.1:4222',
@@ -91,75 +84,34 @@ export const ENGINE_ENV_VARS: readonly EnvVarDoc[] = [
   },
 ];
 
-const DEFAULTS = Object.fromEntries(ENGINE_ENV_VARS.map((v) => [v.name, v.default])) as Record<string, string | undefined>;
-
-function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const value = env[name];
-  if (value === undefined || value.trim() === '') return DEFAULTS[name];
-  return value.trim();
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const text = read(env, name) ?? '';
-  if (!/^\d+$/.test(text)) throw new ConfigError(name, `"${text}" is not a whole number`);
-  const value = Number(text);
-  if (value < min || value > max) throw new ConfigError(name, `${value} is out of range ${min}..${max}`);
-  return value;
-}
-
-function natsServers(env: NodeJS.ProcessEnv): string[] {
-  const text = read(env, 'NATS_URL')!;
-  const servers = text.split(',').map((s) => s.trim());
-  for (const server of servers) {
-    if (server === '') throw new ConfigError('NATS_URL', `has an empty entry in "${text}"`);
-    if (!/^(nats|tls|ws|wss):\/\/[^\s/]+$|^[^\s:/]+:\d+$/.test(server)) {
-      throw new ConfigError('NATS_URL', `"${server}" is not a NATS URL such as nats://127.0.0.1:4222`);
-    }
-  }
-  return servers;
-}
-
-function natsAuth(env: NodeJS.ProcessEnv): NatsAuth {
-  try {
-    return readNatsAuth(env);
-  } catch (err) {
-    if (err instanceof NatsAuthConfigError) throw new ConfigError(err.variable, err.message);
-    throw err;
-  }
-}
-
 /** Reads and checks the whole configuration; throws ConfigError naming the first bad variable. */
 export function loadEngineConfig(env: NodeJS.ProcessEnv): EngineConfig {
-  let symbols: SymbolSpec[];
-  try {
-    symbols = parseSymbolsList(env.SYMBOLS);
-  } catch (err) {
-    throw new ConfigError('SYMBOLS', (err as Error).message);
-  }
-  const logLevel = read(env, 'LOG_LEVEL')!.toLowerCase() as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `"${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+  const vars = new EnvReader(env, ENGINE_ENV_VARS);
+  const symbols = vars.parse('SYMBOLS', (e) => parseSymbolsList(e.SYMBOLS));
+  const logLevel = vars.logLevel();
   // The documented default is a description, not a value: compute it.
-  const instanceId = env.INSTANCE_ID?.trim() || `${hostname()}-${process.pid}`;
+  const instanceId = vars.isSet('INSTANCE_ID') ? vars.required('INSTANCE_ID') : `${hostname()}-${process.pid}`;
   if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(instanceId)) throw new ConfigError('INSTANCE_ID', `"${instanceId}" must match ^[A-Za-z0-9_.:-]{1,128}$`);
+  const journalReplicas = vars.integer('JOURNAL_REPLICAS', 1, 5);
   return {
-    natsServers: natsServers(env),
-    natsAuth: natsAuth(env),
+    natsServers: vars.natsServers(),
+    natsAuth: vars.parse('NATS_CREDS', (e): NatsAuth => readNatsAuth(e)),
     symbols,
-    adminPort: integer(env, 'ADMIN_PORT', 0, 65535),
+    adminPort: vars.integer('ADMIN_PORT', 0, 65535),
     logLevel,
     instanceId,
-    leaseTtlMs: integer(env, 'LEASE_TTL_MS', 1000, 3_600_000),
-    snapshotIntervalCommands: integer(env, 'SNAPSHOT_INTERVAL_COMMANDS', 1),
-    snapshotIntervalMs: integer(env, 'SNAPSHOT_INTERVAL_MS', 100),
-    journalBatchMax: integer(env, 'JOURNAL_BATCH_MAX', 1, 100_000),
-    journalStreamMaxAgeSeconds: integer(env, 'JOURNAL_STREAM_MAX_AGE', 0),
-    journalReplicas: integer(env, 'JOURNAL_REPLICAS', 1, 5),
-    journalAppendTimeoutMs: integer(env, 'JOURNAL_APPEND_TIMEOUT_MS', 100, 600_000),
-    progressIntervalMs: integer(env, 'PROGRESS_INTERVAL_MS', 10, 600_000),
-    recoveryConcurrency: integer(env, 'RECOVERY_CONCURRENCY', 1, 1024),
-    eventsMaxAgeMs: integer(env, 'EVENTS_MAX_AGE_MS', 1000),
-    eventsMaxBytes: integer(env, 'EVENTS_MAX_BYTES', 1024 * 1024),
+    leaseTtlMs: vars.integer('LEASE_TTL_MS', 1000, 3_600_000),
+    snapshotIntervalCommands: vars.integer('SNAPSHOT_INTERVAL_COMMANDS', 1),
+    snapshotIntervalMs: vars.integer('SNAPSHOT_INTERVAL_MS', 100),
+    journalBatchMax: vars.integer('JOURNAL_BATCH_MAX', 1, 100_000),
+    journalStreamMaxAgeSeconds: vars.integer('JOURNAL_STREAM_MAX_AGE', 0),
+    journalReplicas,
+    journalAppendTimeoutMs: vars.integer('JOURNAL_APPEND_TIMEOUT_MS', 100, 600_000),
+    progressIntervalMs: vars.integer('PROGRESS_INTERVAL_MS', 10, 600_000),
+    recoveryConcurrency: vars.integer('RECOVERY_CONCURRENCY', 1, 1024),
+    eventsMaxAgeMs: vars.integer('EVENTS_MAX_AGE_MS', 1000),
+    eventsMaxBytes: vars.integer('EVENTS_MAX_BYTES', 1024 * 1024),
     // The documented default is another variable's value: computed here, like INSTANCE_ID's.
-    eventsReplicas: env.EVENTS_REPLICAS?.trim() ? integer(env, 'EVENTS_REPLICAS', 1, 5) : integer(env, 'JOURNAL_REPLICAS', 1, 5),
+    eventsReplicas: vars.isSet('EVENTS_REPLICAS') ? vars.integer('EVENTS_REPLICAS', 1, 5) : journalReplicas,
   };
 }

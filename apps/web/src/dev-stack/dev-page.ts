@@ -1,5 +1,6 @@
 import { pino } from 'pino';
-import { loadWebConfig, WebConfigError } from '../config/web-config.js';
+import { ConfigError } from '@trading/service-config';
+import { loadWebConfig } from '../config/web-config.js';
 import { startWebServer, type RunningWebServer } from '../http/web-server.js';
 
 export interface DevPageOptions {
@@ -38,7 +39,7 @@ export async function startDevPage(options: DevPageOptions): Promise<RunningWebS
 export function devWebPort(env: Record<string, string | undefined>): number {
   const text = (env.DEV_WEB_PORT ?? '').trim() || '8088';
   if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
-    throw new WebConfigError('DEV_WEB_PORT', `must be a TCP port (1-65535), got ${JSON.stringify(text)}`);
+    throw new ConfigError('DEV_WEB_PORT', `must be a TCP port (1-65535), got ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
