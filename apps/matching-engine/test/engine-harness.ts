@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { ChildService, freePort, waitFor } from '@trading/testing';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll } from '@jest/globals';
+import { ChildService, freePort, NatsServer, waitFor } from '@trading/testing';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 
 /** Helpers for process-level engine tests: the built dist/main.js, a real nats-server. */
 export const ENGINE_MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
@@ -88,4 +89,49 @@ export async function waitForLogs(engine: RunningEngine, msg: string, count = 1)
     },
     { description: `${count} "${msg}" log lines from ${engine.service.name}` },
   );
+}
+
+export interface EngineTestBed {
+  /** A fresh nats-server (JetStream on, own store) for this describe block. */
+  readonly nats: NatsServer;
+  /** A plain client on it, for requests and for watching events. */
+  readonly nc: NatsConnection;
+  /** Starts an engine process that is killed when the block ends. */
+  start(name: string, env: Record<string, string>): Promise<RunningEngine>;
+}
+
+/**
+ * Registers beforeAll/afterAll for a process-level engine test: one nats-server and client per
+ * describe block, and every engine started through it killed at the end.
+ */
+export function engineTestBed(): EngineTestBed {
+  let nats: NatsServer | undefined;
+  let nc: NatsConnection | undefined;
+  const engines: RunningEngine[] = [];
+  beforeAll(async () => {
+    nats = await NatsServer.start();
+    nc = await connect({ servers: nats.url });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    for (const engine of engines) await engine.service.kill();
+    await nats?.dispose();
+  });
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`engine test bed: ${what} is used before beforeAll ran`);
+    return value;
+  };
+  return {
+    get nats() {
+      return started(nats, 'nats');
+    },
+    get nc() {
+      return started(nc, 'nc');
+    },
+    async start(name, env) {
+      const engine = await startEngine(name, env);
+      engines.push(engine);
+      return engine;
+    },
+  };
 }
