@@ -1,6 +1,8 @@
 // A short throughput-only probe of the engine through NATS (phase 1 of run.mjs, one run), for
 // profiling: BENCH_ENGINE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/engine/tp-probe.mjs
-// Prints commands/s and engine / nats-server CPU microseconds per command.
+// Prints commands/s, engine / nats-server CPU microseconds per command and the engine's peak
+// resident set (VmHWM). The engine runs with its shipped node flags (ENGINE_NODE_FLAGS);
+// BENCH_ENGINE_SHIPPED_FLAGS=0 leaves them out, for an A/B against V8's defaults.
 import { readFileSync } from 'node:fs';
 import { NatsServer } from '@trading/testing';
 import { EngineProcess } from './lib/engine-process.mjs';
@@ -14,6 +16,7 @@ const cpuSeconds = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;
 };
+const peakRssMiB = (pid) => Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024);
 const symbols = Array.from({ length: GENERATORS }, (_, i) => `TP${i}-USD`);
 const nats = await NatsServer.start();
 const engine = await EngineProcess.start({
@@ -32,7 +35,7 @@ try {
   const completed = tp.results.reduce((a, r) => a + r.completed, 0);
   const seconds = Math.max(...tp.results.map((r) => r.measuredMs)) / 1000;
   const us = (x) => Math.round((x * 1e7) / completed) / 10;
-  console.log(JSON.stringify({ commandsPerSecond: Math.round(completed / seconds), completed, engineCpuUs: us(cpuSeconds(engine.child.pid) - e0), natsCpuUs: us(cpuSeconds(nats.child.pid) - n0), p99: tp.latencyMs?.p99, lost: tp.results.reduce((a, r) => a + r.lost, 0) }));
+  console.log(JSON.stringify({ commandsPerSecond: Math.round(completed / seconds), completed, engineCpuUs: us(cpuSeconds(engine.child.pid) - e0), natsCpuUs: us(cpuSeconds(nats.child.pid) - n0), p99: tp.latencyMs?.p99, engineRssPeakMiB: peakRssMiB(engine.child.pid), shippedFlags: process.env.BENCH_ENGINE_SHIPPED_FLAGS !== '0', lost: tp.results.reduce((a, r) => a + r.lost, 0) }));
 } finally {
   await engine.terminate();
   await nats.stop();

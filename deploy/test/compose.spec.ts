@@ -92,6 +92,11 @@ describe('the compose checks catch a broken compose file', () => {
     expect(short).toEqual(['nats-3: stop_grace_period 30s does not cover lame duck mode (40s)']);
   });
 
+  it('an engine command that replaces the image CMD and its node flags', () => {
+    const problems = composeProblems(broken((c) => (c.services['matching-engine'].command = ['node', 'apps/matching-engine/dist/main.js'])), EXPECT);
+    expect(problems).toEqual(['matching-engine: command/entrypoint replace the image\'s CMD and its node flags']);
+  });
+
   it('a gateway healthcheck that never asks /readyz (its gateway_ready gauge would go stale)', () => {
     const problems = composeProblems(broken((c) => (c.services['gateway-2'].healthcheck!.test = ['CMD', 'node', '/app/deploy/healthcheck.mjs', '/healthz'])), EXPECT);
     expect(problems).toEqual([expect.stringMatching(/gateway-2: healthcheck must run \/app\/deploy\/healthcheck.mjs \/readyz/)]);

@@ -5,6 +5,7 @@ import { REPO_ROOT } from './support/kustomize.js';
 import { dockerIgnored, dockerignorePatterns, parseDockerfile } from './support/dockerfile.js';
 import { dockerfileProblems, dockerignoreProblems, type DockerfileExpectations } from './checks/dockerfile-checks.js';
 import { ENGINE_ENV_VARS, GATEWAY_ENV_VARS } from './support/app-config.js';
+import { ENGINE_NODE_FLAGS } from '../../apps/matching-engine/src/engine/node-flags.js';
 
 // No Docker engine runs on the development machine: these are static checks of the Dockerfiles,
 // not a build. docs/operations.md says so too.
@@ -14,7 +15,7 @@ const defaultPort = (vars: readonly { name: string; default: string | undefined 
 
 const APPS: [string, DockerfileExpectations][] = [
   ['gateway', { app: 'gateway', ports: [defaultPort(GATEWAY_ENV_VARS, 'PORT'), defaultPort(GATEWAY_ENV_VARS, 'ADMIN_PORT')], repoRoot: REPO_ROOT, dockerignore: patterns }],
-  ['matching-engine', { app: 'matching-engine', ports: [defaultPort(ENGINE_ENV_VARS, 'ADMIN_PORT')], repoRoot: REPO_ROOT, dockerignore: patterns }],
+  ['matching-engine', { app: 'matching-engine', ports: [defaultPort(ENGINE_ENV_VARS, 'ADMIN_PORT')], repoRoot: REPO_ROOT, dockerignore: patterns, nodeFlags: ENGINE_NODE_FLAGS }],
 ];
 
 describe.each(APPS)('deploy/docker/%s.Dockerfile', (name, expectations) => {
@@ -24,11 +25,12 @@ describe.each(APPS)('deploy/docker/%s.Dockerfile', (name, expectations) => {
     expect(dockerfileProblems(parseDockerfile(text), expectations)).toEqual([]);
   });
 
-  it('runs the script the root package.json start script runs', () => {
+  it('runs the script the root package.json start script runs, with the same node flags', () => {
     const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
     const start = name === 'gateway' ? scripts['start:gateway'] : scripts['start:engine'];
-    expect(start).toBe(`node apps/${name}/dist/main.js`);
-    expect(text).toContain(`CMD ["node", "apps/${name}/dist/main.js"]`);
+    const flags = expectations.nodeFlags ?? [];
+    expect(start).toBe(['node', ...flags, `apps/${name}/dist/main.js`].join(' '));
+    expect(text).toContain(`CMD ${JSON.stringify(['node', ...flags, `apps/${name}/dist/main.js`]).replaceAll(',', ', ')}`);
   });
 
   describe('the Dockerfile checks catch', () => {
@@ -45,6 +47,10 @@ describe.each(APPS)('deploy/docker/%s.Dockerfile', (name, expectations) => {
       expect(check(text.replace(/^ENTRYPOINT .*$/m, ''))).toMatch(/ENTRYPOINT must be/);
       expect(check(text.replace(/^CMD .*$/m, `CMD node apps/${name}/dist/main.js`))).toMatch(/exec form/);
       expect(check(text.replace(/^CMD .*$/m, 'CMD ["npm", "start"]'))).toMatch(/not node/);
+    });
+    it('node flags other than the expected ones', () => {
+      expect(check(text.replace(/^CMD .*$/m, `CMD ["node", "--max-old-space-size=512", "apps/${name}/dist/main.js"]`))).toMatch(/CMD passes node --max-old-space-size=512/);
+      if (expectations.nodeFlags?.length) expect(check(text.replace(/^CMD .*$/m, `CMD ["node", "apps/${name}/dist/main.js"]`))).toMatch(/no flags, expected --max-semi-space-size=64/);
     });
     it('an Alpine or floating base image', () => {
       expect(check(text.replace(/^ARG NODE_IMAGE=.*$/m, 'ARG NODE_IMAGE=node:20-alpine'))).toMatch(/must be node:20/);

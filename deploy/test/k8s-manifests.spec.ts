@@ -138,6 +138,17 @@ describe('the manifest checks catch broken manifests', () => {
     expect(appWiringProblems(moved).join('\n')).toMatch(/is not ADMIN_PORT 9191/);
   });
 
+  it('an engine whose command replaces the image CMD (its node flags), or whose memory request leaves no room for the young generation', () => {
+    const objects = mutate('dev', (o) => {
+      const container = engines(o)[0].spec.template.spec.containers[0];
+      container.args = ['node', 'apps/matching-engine/dist/main.js'];
+      container.resources.requests.memory = '128Mi';
+    });
+    const problems = appWiringProblems(objects).join('\n');
+    expect(problems).toMatch(/command\/args replace the image's CMD and its node flags \(--max-semi-space-size=64\)/);
+    expect(problems).toMatch(/memory request 128Mi is below 384Mi/);
+  });
+
   it('two shards serving the same symbol, and a shard without a standby', () => {
     const objects = mutate('prod', (o) => {
       const cm = o.find((x) => x.kind === 'ConfigMap' && x.metadata.name.startsWith('engine-shard-b'))!;

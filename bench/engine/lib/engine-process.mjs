@@ -5,12 +5,18 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '@trading/testing';
 
 const ENGINE_MAIN = fileURLToPath(new URL('../../../apps/matching-engine/dist/main.js', import.meta.url));
+// The node flags the engine ships with (its image's CMD): a 64 MiB young generation.
+const { ENGINE_NODE_FLAGS } = await import(new URL('../../../apps/matching-engine/dist/engine/node-flags.js', import.meta.url).href);
 
 export class EngineProcess {
   static async start(env) {
     const adminPort = await freePort();
-    // BENCH_ENGINE_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the engine.
-    const nodeArgs = (process.env.BENCH_ENGINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    // The shipped flags (ENGINE_NODE_FLAGS; BENCH_ENGINE_SHIPPED_FLAGS=0 leaves them out, for an A/B
+    // against V8's defaults), then BENCH_ENGINE_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const nodeArgs = [
+      ...(process.env.BENCH_ENGINE_SHIPPED_FLAGS === '0' ? [] : ENGINE_NODE_FLAGS),
+      ...(process.env.BENCH_ENGINE_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    ];
     const child = spawn(process.execPath, [...nodeArgs, ENGINE_MAIN], {
       // EVENTS_MAX_BYTES: the event-retention streams reserve it; two of them must fit the harness's 2 GiB store.
       env: { ...process.env, LOG_LEVEL: 'info', ADMIN_PORT: String(adminPort), EVENTS_MAX_BYTES: String(256 * 1024 * 1024), ...env },

@@ -117,6 +117,8 @@ export function composeProblems(compose: ComposeFile, expect: ComposeExpectation
       if (!published.includes(ports.port!)) problems.push(`${name}: publishes ${published.join(',')}, not PORT ${ports.port}`);
     } else {
       const engine = config as EngineConfig;
+      // The image's CMD starts node with the engine's node flags; command/entrypoint would replace it.
+      if (service.command || service.entrypoint) problems.push(`${name}: command/entrypoint replace the image's CMD and its node flags`);
       if (graceMs < engine.journalAppendTimeoutMs + DRAIN_MARGIN_MS) problems.push(`${name}: stop_grace_period shorter than JOURNAL_APPEND_TIMEOUT_MS + margin`);
       if (engine.journalReplicas > nats.length) problems.push(`${name}: JOURNAL_REPLICAS ${engine.journalReplicas} > ${nats.length} NATS servers`);
       if (nats.length >= 3 && engine.journalReplicas < 3) problems.push(`${name}: JOURNAL_REPLICAS ${engine.journalReplicas}: the journal would not survive losing one NATS server`);

@@ -9,6 +9,8 @@ export interface DockerfileExpectations {
   ports: number[];
   repoRoot: string;
   dockerignore: string[];
+  /** Node/V8 flags the CMD must pass to node before the script (the engine's ENGINE_NODE_FLAGS). */
+  nodeFlags?: readonly string[];
 }
 
 function resolveArgs(text: string, args: Record<string, string>): string {
@@ -62,7 +64,12 @@ export function dockerfileProblems(file: ParsedDockerfile, expect: DockerfileExp
   if (!cmd) problems.push('CMD must be in exec form (a shell would be PID 1 behind tini and swallow SIGTERM)');
   else {
     if (cmd[0] !== 'node') problems.push(`CMD starts ${cmd[0]}, not node (npm does not forward signals)`);
-    if (cmd[1] !== `apps/${expect.app}/dist/main.js`) problems.push(`CMD runs ${cmd[1]}, not apps/${expect.app}/dist/main.js`);
+    // node [flags...] apps/<app>/dist/main.js: flags before the script are node's, after it the app's.
+    const script = cmd.findIndex((arg, i) => i > 0 && !arg.startsWith('-'));
+    if (cmd[script] !== `apps/${expect.app}/dist/main.js`) problems.push(`CMD runs ${cmd[script]}, not apps/${expect.app}/dist/main.js`);
+    const flags = cmd.slice(1, script < 0 ? cmd.length : script);
+    const wanted = expect.nodeFlags ?? [];
+    if (flags.join(' ') !== wanted.join(' ')) problems.push(`CMD passes node ${flags.join(' ') || 'no flags'}, expected ${wanted.join(' ') || 'none'}`);
   }
   if (!all(stageNamed('build') ?? final, 'RUN').some((r) => r.args.includes(`tsc -b apps/${expect.app}`))) problems.push(`no stage compiles apps/${expect.app}`);
 

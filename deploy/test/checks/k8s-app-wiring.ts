@@ -2,6 +2,15 @@ import { APP_ENV_VARS, loadAppConfig, type AppName, type EngineConfig, type Gate
 import { containerPort, resolveContainerEnv } from '../support/container-env.js';
 import { byKind, describe, find, podTemplates, type Container, type K8sObject } from '../support/k8s-object.js';
 import { mapSelectorMatches } from '../support/label-selector.js';
+import { k8sQuantity } from '../support/sizes.js';
+import { ENGINE_NODE_FLAGS, ENGINE_SEMI_SPACE_MIB } from '../../../apps/matching-engine/src/engine/node-flags.js';
+
+/**
+ * Least memory request for an engine container: V8's young generation under load (two semi-spaces
+ * of ENGINE_SEMI_SPACE_MIB plus the new large-object space, 3 x 64 MiB) on top of the ~190 MiB
+ * resident set of an engine at rest (docs/engine.md).
+ */
+export const ENGINE_MIN_MEMORY_REQUEST_BYTES = (3 * ENGINE_SEMI_SPACE_MIB + 192) * 2 ** 20;
 
 /** Margin between "the app has finished draining" and the kubelet's SIGKILL. */
 export const DRAIN_MARGIN_MS = 5_000;
@@ -111,6 +120,12 @@ export function appWiringProblems(objects: K8sObject[], options: WiringOptions =
       if (graceMs < needed) problems.push(`${where}: terminationGracePeriodSeconds ${graceMs / 1000}s < preStop + DRAIN_MS + margin = ${needed / 1000}s`);
     } else {
       const engine = config as EngineConfig;
+      // The image's CMD starts node with ENGINE_NODE_FLAGS; command/args would replace it.
+      if (container.command || container.args) problems.push(`${where}: command/args replace the image's CMD and its node flags (${ENGINE_NODE_FLAGS.join(' ')})`);
+      const memoryRequest = k8sQuantity(container.resources?.requests?.memory ?? '0');
+      if (memoryRequest < ENGINE_MIN_MEMORY_REQUEST_BYTES) {
+        problems.push(`${where}: memory request ${container.resources?.requests?.memory} is below ${ENGINE_MIN_MEMORY_REQUEST_BYTES / 2 ** 20}Mi (young generation of ${ENGINE_NODE_FLAGS.join(' ')} + resident set)`);
+      }
       const needed = engine.journalAppendTimeoutMs + DRAIN_MARGIN_MS;
       if (graceMs < needed) problems.push(`${where}: terminationGracePeriodSeconds ${graceMs / 1000}s < JOURNAL_APPEND_TIMEOUT_MS + margin`);
       if ((owner.spec.replicas ?? 1) < 2) problems.push(`${where}: a shard needs a writer and a hot standby (replicas >= 2)`);
