@@ -10,6 +10,7 @@ import type { ConnectionQuota } from './limits/connection-quota.js';
 import type { SendBufferGuard } from './limits/send-buffer-guard.js';
 import type { ClientSession } from './ws/client-session.js';
 import type { StreamHistory } from './resume/stream-history.js';
+import type { TopicPublisher } from './subscriptions/topic-publisher.js';
 
 export interface SocketData {
   session: ClientSession;
@@ -25,6 +26,8 @@ export interface GatewayContext {
   app: TemplatedApp;
   link: NatsLink;
   interest: SubjectInterest;
+  /** Topic fan-out; with WRITE_DELAY_MS its queue must be flushed before any per-socket send or subscription change. */
+  publisher: TopicPublisher;
   books: BookRegistry;
   /** Retained events (JetStream) for resuming subscriptions. */
   history: StreamHistory;

@@ -76,11 +76,11 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const app = uWS.App();
   const sockets = new Set<ClientSocket>();
   const guard = new SendBufferGuard<SocketData>(config.sendBufferBytes, () => sockets, (ws) => ws.getUserData().session.closeSlow());
-  const publisher = new TopicPublisher(app, metrics, (bytes) => guard.noteSent(bytes));
+  const publisher = new TopicPublisher(app, metrics, (bytes) => guard.noteSent(bytes), { delayMs: config.writeDelayMs, maxMessages: config.writeDelayMaxMessages });
   const countSubjects = () => metrics.natsSubjects.set((ctx?.interest.size ?? 0) + (books?.size ?? 0));
   const interest = new SubjectInterest(link, publisher, metrics, log, countSubjects);
   books = new BookRegistry(link, publisher, metrics, log, config.natsRequestTimeoutMs, countSubjects);
-  ctx = { config, log, metrics, app, link, interest, books, history: new StreamHistory(link.nc, RESUME_MAX_EVENTS), verifier, quota: new ConnectionQuota(config.maxConnections, config.maxConnectionsPerIp), guard, sockets, state };
+  ctx = { config, log, metrics, app, link, interest, publisher, books, history: new StreamHistory(link.nc, RESUME_MAX_EVENTS), verifier, quota: new ConnectionQuota(config.maxConnections, config.maxConnectionsPerIp), guard, sockets, state };
 
   app.ws<SocketData>('/*', websocketBehavior(ctx));
   registerOrderRoutes(app, ctx);
@@ -95,7 +95,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   });
   const port = uWS.us_socket_local_port(listenSocket as never);
   guard.start(config.sendBufferSweepMs);
-  log.info({ port, adminPort: admin.port, nats: redactUrls(config.natsServers) }, 'gateway listening');
+  log.info({ port, adminPort: admin.port, nats: redactUrls(config.natsServers), writeDelayMs: config.writeDelayMs }, 'gateway listening');
 
   let stopping: Promise<void> | undefined;
   const stop = (drainMs = config.drainMs): Promise<void> => {
@@ -103,9 +103,12 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
       state.draining = true;
       metrics.ready.set(0);
       log.info({ connections: sockets.size, drainMs }, 'draining: closing clients with 1001');
-      await closeSpread(sockets, drainMs);
+      // Events queued by the write delay go out before the 1001 closes (closeSpread flushes at every tick).
+      publisher.flush();
+      await closeSpread(sockets, drainMs, () => publisher.flush());
       guard.stop();
       books!.closeAll();
+      publisher.close();
       uWS.us_listen_socket_close(listenSocket);
       (app as unknown as { close?: () => void }).close?.();
       await link.drain();

@@ -26,6 +26,9 @@ describe('loadGatewayConfig', () => {
     expect(byName.SEND_BUFFER_BYTES).toBe(String(config.sendBufferBytes));
     expect(byName.MAX_CONNECTIONS_PER_IP).toBe(String(config.maxConnectionsPerIp));
     expect(byName.MAX_MESSAGES_PER_SECOND).toBe(String(config.maxMessagesPerSecond));
+    expect(byName.WRITE_DELAY_MS).toBe(String(config.writeDelayMs));
+    expect(byName.WRITE_DELAY_MAX_MESSAGES).toBe(String(config.writeDelayMaxMessages));
+    expect(config.writeDelayMs).toBe(0);
   });
 
   it('lists every variable the loader reads, each with a description', () => {
@@ -35,6 +38,11 @@ describe('loadGatewayConfig', () => {
     const listed = new Set(GATEWAY_ENV_VARS.map((v) => v.name));
     for (const name of read) expect(listed).toContain(name);
     for (const v of GATEWAY_ENV_VARS) expect(v.description.length).toBeGreaterThan(10);
+  });
+
+  it('reads the write delay', () => {
+    const config = loadGatewayConfig({ ...secret, WRITE_DELAY_MS: '5', WRITE_DELAY_MAX_MESSAGES: '64' });
+    expect(config).toMatchObject({ writeDelayMs: 5, writeDelayMaxMessages: 64 });
   });
 
   it('parses comma-separated NATS servers and CORS origins', () => {
@@ -57,6 +65,10 @@ describe('loadGatewayConfig', () => {
     [{ ...secret, MAX_MESSAGES_PER_SECOND: '0' }, 'MAX_MESSAGES_PER_SECOND'],
     [{ ...secret, CORS_ORIGINS: 'evil' }, 'CORS_ORIGINS'],
     [{ ...secret, DRAIN_MS: '1.5' }, 'DRAIN_MS'],
+    [{ ...secret, WRITE_DELAY_MS: '-1' }, 'WRITE_DELAY_MS'],
+    [{ ...secret, WRITE_DELAY_MS: '1001' }, 'WRITE_DELAY_MS'],
+    [{ ...secret, WRITE_DELAY_MS: '2.5' }, 'WRITE_DELAY_MS'],
+    [{ ...secret, WRITE_DELAY_MAX_MESSAGES: '0' }, 'WRITE_DELAY_MAX_MESSAGES'],
   ])('rejects %j naming %s', (env, variable) => {
     expect(() => loadGatewayConfig(env as Record<string, string>)).toThrow(ConfigError);
     try {

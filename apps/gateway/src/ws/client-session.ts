@@ -30,6 +30,8 @@ const key = (channel: Channel, symbol: string) => `${channel}:${symbol}`;
 export class ClientSession implements BookListener {
   ws?: ClientSocket;
   closed = false;
+  /** end() has begun (it may flush the write-delay queue before the socket is closed). */
+  private ending = false;
   private identity?: Identity;
   private expiryTimer?: NodeJS.Timeout;
   /** Logical subscriptions `channel:symbol`, what the limit counts. */
@@ -196,7 +198,7 @@ export class ClientSession implements BookListener {
       sendEvent: (data) => this.sendEvent(data),
       goLive: (t) => {
         this.resumingMap?.delete(t);
-        this.ws!.subscribe(t);
+        this.join(t);
         this.syncTopics();
       },
       acknowledge: () => {
@@ -210,7 +212,7 @@ export class ClientSession implements BookListener {
         if (wants(topic)) {
           this.resumingMap?.delete(topic);
           try {
-            this.ws?.subscribe(topic);
+            this.join(topic);
           } catch {
             // the socket closed meanwhile: onClose gives the interest back
           }
@@ -344,7 +346,7 @@ export class ClientSession implements BookListener {
     for (const topic of [...this.topics]) {
       if (desired.has(topic)) continue;
       this.resumingMap?.delete(topic);
-      this.ws.unsubscribe(topic);
+      this.leave(topic);
       this.topics.delete(topic);
       this.ctx.interest.release(topic);
     }
@@ -352,7 +354,7 @@ export class ClientSession implements BookListener {
       if (this.topics.has(topic)) continue;
       this.ctx.interest.acquire(topic, topic.startsWith('trading.trade.') ? 'trade' : 'order');
       this.topics.add(topic);
-      this.ws.subscribe(topic);
+      this.join(topic);
     }
   }
 
@@ -369,7 +371,7 @@ export class ClientSession implements BookListener {
       return;
     }
     if (!this.send(snapshotFrame)) return;
-    this.ws.subscribe(topic);
+    this.join(topic);
     if (this.endpoint === 'markets') this.syncTopics();
   }
 
@@ -381,7 +383,7 @@ export class ClientSession implements BookListener {
       sendFrame: (frame) => (typeof frame === 'string' ? this.send(frame) : this.sendEvent(frame)),
       refuse: (code, message) => this.sendError(code, message, id),
       goLive: () => {
-        if (wants()) this.ws!.subscribe(book.topic);
+        if (wants()) this.join(book.topic);
       },
     }, book, fromSeq, snapshotFrame).catch((err: unknown) => this.ctx.log.error({ err, symbol: book.symbol }, 'book resume failed'));
   }
@@ -392,13 +394,14 @@ export class ClientSession implements BookListener {
     if (!book) return; // still being fetched: subscribeBook releases it when it sees the key gone
     this.booksMap?.delete(symbol);
     book.detach(this);
-    if (this.ws && !this.closed) this.ws.unsubscribe(book.topic);
+    if (this.ws && !this.closed) this.leave(book.topic);
     this.ctx.books.release(book);
   }
 
   /** One replayed or buffered event (resume): like send, and over the send buffer means slow consumer. */
   private sendEvent(data: Uint8Array): boolean {
     if (this.closed || !this.ws) return false;
+    this.ctx.publisher.flush();
     const status = this.ws.send(data, false, false);
     this.ctx.guard.noteSent(data.byteLength);
     this.ctx.metrics.messagesOut.inc();
@@ -418,6 +421,7 @@ export class ClientSession implements BookListener {
   /** Direct send; a dropped frame is never silent: the connection is closed as a slow consumer. */
   send(frame: string): boolean {
     if (this.closed || !this.ws) return false;
+    this.ctx.publisher.flush();
     const status = this.ws.send(frame, false, false);
     this.ctx.guard.noteSent(frame.length);
     this.ctx.metrics.messagesOut.inc();
@@ -429,13 +433,38 @@ export class ClientSession implements BookListener {
   }
 
   closeSlow(): void {
+    if (this.closed || this.ending || !this.ws) return;
     this.ctx.metrics.slowConsumerCloses.inc();
-    this.end(CloseCode.SLOW_CONSUMER, 'slow consumer: send buffer overflow');
+    // No flush: the socket is over its send buffer, and publishing could re-enter the sweep that called this.
+    this.end(CloseCode.SLOW_CONSUMER, 'slow consumer: send buffer overflow', false);
   }
 
-  end(code: number, reason: string): void {
-    if (this.closed || !this.ws) return;
-    this.ws.end(code, reason);
+  end(code: number, reason: string, flushFirst = true): void {
+    if (this.closed || this.ending || !this.ws) return;
+    this.ending = true;
+    // Events queued by the write delay before the close still reach this socket first. The flush
+    // may close this very socket (send-buffer sweep): `ending` stops a second end.
+    if (flushFirst) this.ctx.publisher.flush();
+    if (!this.closed) this.ws.end(code, reason);
+  }
+
+  /**
+   * Joins a uWS topic. With WRITE_DELAY_MS, events queued before this moment must not reach the
+   * socket (it was not subscribed when they arrived: a snapshot or replay it got already covers
+   * them), so the queue is published first; likewise before leaving a topic.
+   */
+  private join(topic: string): void {
+    this.ctx.publisher.flush();
+    this.ws!.subscribe(topic);
+  }
+
+  private leave(topic: string): void {
+    this.ctx.publisher.flush();
+    // uWS writes published frames at the end of the loop iteration and drops those still pending
+    // for a socket that unsubscribes first; any send writes them first. A ping does that without a
+    // data frame (the client's WebSocket stack answers it; the application never sees it).
+    if (this.ctx.publisher.publishedThisTurn(topic)) this.ws!.ping();
+    this.ws!.unsubscribe(topic);
   }
 
   /** uWS already removed the socket from its topics; give back NATS interest and book references. */

@@ -68,6 +68,7 @@ export function websocketBehavior(ctx: GatewayContext): WebSocketBehavior<Socket
       guarded(ctx, 'message', () => {
         if (message.byteLength > config.maxFrameBytes) {
           metrics.frameTooLargeCloses.inc();
+          ctx.publisher.flush();
           ws.end(CloseCode.MESSAGE_TOO_BIG, `frame larger than ${config.maxFrameBytes} bytes`);
           return;
         }
