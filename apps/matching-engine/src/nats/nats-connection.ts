@@ -1,6 +1,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { natsIdentityOptions, type NatsAuth } from '@trading/nats-auth';
 import type { Logger } from '../logging/logger.js';
+import { PublishResend, type SendCommandTarget } from './publish-resend.js';
 
 /**
  * One NATS connection for the whole process: commands, events, journal and leases share it, so that
@@ -9,12 +10,23 @@ import type { Logger } from '../logging/logger.js';
  */
 export class EngineNatsConnection {
   private connectedNow = false;
+  /**
+   * Framed publishes (events, replies) of the last second are sent again after a reconnect: core
+   * NATS loses what was in flight to a server that died (publish-resend.ts). Undefined when this
+   * nats.js has no `protocol.sendCommand` (FramedPublisher then uses plain publish too).
+   */
+  readonly resend?: PublishResend;
 
   private constructor(
     readonly nc: NatsConnection,
     private readonly log: Logger,
   ) {
     this.connectedNow = true;
+    const protocol = (nc as unknown as { protocol?: Partial<SendCommandTarget> }).protocol;
+    if (typeof protocol?.sendCommand === 'function') {
+      this.resend = new PublishResend();
+      this.resend.install(protocol as SendCommandTarget);
+    }
     void this.watchStatus();
   }
 
@@ -45,10 +57,15 @@ export class EngineNatsConnection {
       for await (const status of this.nc.status()) {
         if (status.type === 'disconnect') {
           this.connectedNow = false;
+          this.resend?.disconnected();
           this.log.warn({ server: status.server }, 'disconnected from NATS');
         } else if (status.type === 'reconnect') {
+          // First thing on the new connection (no other task runs before this handler): the
+          // publishes that may have died with the old one, then the ones held meanwhile.
+          const { resentBytes, droppedBytes } = this.resend?.reconnected() ?? { resentBytes: 0, droppedBytes: 0 };
           this.connectedNow = true;
-          this.log.info({ server: status.server }, 'reconnected to NATS');
+          this.log.info({ server: status.server, resentBytes }, 'reconnected to NATS');
+          if (droppedBytes > 0) this.log.error({ droppedBytes }, 'events published while NATS was unreachable exceeded the resend buffer; consumers will see a seq gap');
         }
       }
     } catch (err) {
