@@ -50,8 +50,11 @@ export interface SymbolEngine {
    * change as `apply(command, ts)` (books, counters, every per-subject seq, idempotency entries and
    * what rebuilds an idempotent retry's original reply), without encoding any event or reply.
    * Returns `changedState`. Entries whose events may not have gone out must use `apply`.
+   * `validated`: the command is known to have passed DTO validation (validateCommand) already, e.g.
+   * a journal entry, which is written only for an accepted command, so that check is skipped; the
+   * symbol rules are checked as always. A command that would fail the DTOs must not be passed so.
    */
-  replay(command: TradingCommand, ts: number): boolean;
+  replay(command: TradingCommand, ts: number, validated?: boolean): boolean;
   /** Aggregated book, best first; `seq` is the last OrderBookUpdate seq applied (0 if none). */
   snapshot(depth?: number): OrderBookSnapshot;
   exportState(): SymbolEngineState;

@@ -1,7 +1,7 @@
 import { DeliverPolicy, jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { JournalCorruptError } from './journal-errors.js';
-import { decodeBatch, type JournalEntry } from './journal-format.js';
+import { decodeBatch, type JournalEntries } from './journal-format.js';
 import { JOURNAL_STREAM, journalSubject } from './journal-stream.js';
 
 /**
@@ -18,7 +18,8 @@ const YIELD_AFTER_MS = 50;
 export interface JournalBatch {
   /** Stream seq of the JetStream message that holds the batch. */
   readonly seq: number;
-  readonly entries: JournalEntry[];
+  /** Read with replayEntries / applyEntries / batchEntries (journal-format.ts). */
+  readonly entries: JournalEntries;
 }
 
 /** Reads a symbol's journal tail with an ordered consumer (no server-side state left behind). */
@@ -29,8 +30,12 @@ export class JournalReader {
     this.js = jetstream(nc);
   }
 
-  /** Calls `onBatch` for each batch with afterSeq < seq <= untilSeq, in order. */
-  async replay(symbol: string, afterSeq: number, untilSeq: number, onBatch: (batch: JournalBatch) => void): Promise<void> {
+  /**
+   * Calls `onBatch` for each batch with afterSeq < seq <= untilSeq, in order. When it returns a
+   * promise (recovery waiting for republished events to reach NATS), the next batch waits for it;
+   * the consumer keeps fetching meanwhile, up to its byte limit.
+   */
+  async replay(symbol: string, afterSeq: number, untilSeq: number, onBatch: (batch: JournalBatch) => void | Promise<void>): Promise<void> {
     if (untilSeq <= afterSeq) return;
     const consumer = await this.js.consumers.get(JOURNAL_STREAM, {
       filter_subjects: journalSubject(symbol),
@@ -43,7 +48,11 @@ export class JournalReader {
       for await (const msg of messages) {
         const decoded = decodeBatch(msg.string());
         if (!decoded.ok) throw new JournalCorruptError(msg.subject, msg.seq, decoded.reason);
-        onBatch({ seq: msg.seq, entries: decoded.entries });
+        const waiting = onBatch({ seq: msg.seq, entries: decoded.batch });
+        if (waiting !== undefined) {
+          await waiting;
+          busySince = performance.now();
+        }
         if (msg.seq >= untilSeq) break;
         // Buffered messages come through microtasks only, so a long replay would starve timers (lease
         // renewals, whose lapse makes the engine give the symbol up mid-recovery): let them run.

@@ -135,12 +135,16 @@ export class MatchingSymbolEngine implements SymbolEngine {
   }
 
   apply(command: TradingCommand, ts: number): CommandResult {
+    return this.run(command, ts, false);
+  }
+
+  private run(command: TradingCommand, ts: number, validated: boolean): CommandResult {
     try {
       if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0) {
         return refuse(CommandErrorCode.VALIDATION_FAILED, 'command failed validation', { ts: 'ts must be a non-negative integer of epoch milliseconds' });
       }
       let checked: TradingCommand = command;
-      if (!fastAcceptCommand(command)) {
+      if (!validated && !fastAcceptCommand(command)) {
         const strict = validateCommandStrictly(command);
         if (!strict.ok) return refuse(CommandErrorCode.VALIDATION_FAILED, 'command failed validation', strict.details);
         checked = strict.value;
@@ -152,10 +156,10 @@ export class MatchingSymbolEngine implements SymbolEngine {
     }
   }
 
-  replay(command: TradingCommand, ts: number): boolean {
+  replay(command: TradingCommand, ts: number, validated = false): boolean {
     this.silent = true;
     try {
-      return this.apply(command, ts).changedState;
+      return this.run(command, ts, validated).changedState;
     } finally {
       this.silent = false;
     }
