@@ -24,9 +24,16 @@ let counting = newCounting(undefined);
 let unexpectedCloses = 0;
 const closeCodes = {};
 
-function newCounting(tag) {
+const SEQ_BYTES = Buffer.from('"seq":');
+
+function newCounting(tag, perSocket = false) {
   return {
     tagBytes: tag === undefined ? undefined : Buffer.from(`"benchTag":"${tag}"`),
+    // Capacity phase: per socket, how many events of the phase arrived and whether their seqs
+    // were contiguous (every subscriber got every event, in order). Off elsewhere: it costs
+    // the clients a seq parse per frame.
+    perSocket: perSocket ? new Map() : undefined,
+    outOfOrder: 0,
     delivered: 0,
     foreign: 0,
     binary: 0,
@@ -65,6 +72,7 @@ function record(now, bytes, source) {
     return;
   }
   counting.delivered++;
+  if (counting.perSocket) countPerSocket(bytes, source);
   if (!counting.reached.has(source)) {
     counting.reached.add(source);
     counting.reachedCount++;
@@ -77,6 +85,24 @@ function record(now, bytes, source) {
   for (let k = start + 1; k <= i; k++) sentNs = sentNs * 10 + (bytes[k] - 0x30);
   const latencyUs = Math.max(1, Math.round((now - sentNs) / 1000));
   counting.histogram.recordValue(Math.min(latencyUs, HISTOGRAM.highestTrackableValue));
+}
+
+/** Per-socket count and order check (capacity phase): seqs must be contiguous within the phase. */
+function countPerSocket(bytes, source) {
+  const at = bytes.indexOf(SEQ_BYTES);
+  let seq = -1;
+  if (at >= 0) {
+    seq = 0;
+    for (let k = at + SEQ_BYTES.length; bytes[k] >= 0x30 && bytes[k] <= 0x39; k++) seq = seq * 10 + (bytes[k] - 0x30);
+  }
+  const entry = counting.perSocket.get(source);
+  if (!entry) {
+    counting.perSocket.set(source, { count: 1, last: seq });
+    return;
+  }
+  entry.count++;
+  if (seq !== entry.last + 1) counting.outOfOrder++;
+  entry.last = seq;
 }
 
 /** Opens `count` sockets with at most `concurrency` handshakes in flight; resolves with timings. */
@@ -157,8 +183,8 @@ async function closeAll({ timeoutMs = 10_000 } = {}) {
   return { closed: all.length };
 }
 
-function count({ tag }) {
-  counting = newCounting(tag);
+function count({ tag, perSocket = false }) {
+  counting = newCounting(tag, perSocket);
   return { counting: tag };
 }
 
@@ -172,7 +198,19 @@ function stats({ histogram = true } = {}) {
     unexpectedCloses,
     closeCodes,
     histogram: histogram && counting.histogram.totalCount > 0 ? hdr.encodeIntoCompressedBase64(counting.histogram) : undefined,
+    perSocket: counting.perSocket ? perSocketSummary() : undefined,
   };
+}
+
+function perSocketSummary() {
+  let min = Infinity;
+  let max = 0;
+  for (const { count } of counting.perSocket.values()) {
+    if (count < min) min = count;
+    if (count > max) max = count;
+  }
+  // Sockets that got nothing of the phase are not in the map: report them against the open ones.
+  return { sockets: counting.perSocket.size, open: sockets.size, min: counting.perSocket.size === 0 ? 0 : min, max, outOfOrder: counting.outOfOrder };
 }
 
 /**

@@ -3,11 +3,14 @@
 // same load clients, alternating which goes first in each run. Writes bench/results/gateway.json
 // and docs/benchmarks-gateway.svg, and prints a summary table.
 //
-// Knobs (env): BENCH_RUNS (3), BENCH_TARGETS (gateway,baseline), BENCH_CLIENT_PROCESSES (4),
+// Knobs (env): BENCH_RUNS (3), BENCH_TARGETS (gateway,gateway-wd5,gateway-wd20,baseline; gateway-wd<N>
+// = the gateway with WRITE_DELAY_MS=N, measured on the delivery phases only), BENCH_CLIENT_PROCESSES (4),
 // BENCH_SUBSCRIBERS (1000), BENCH_RATE (events/s, 100 -> 100,000 deliveries/s with 1,000
 // subscribers), BENCH_DELIVERY_SECONDS (5), BENCH_LIGHT_RATE (events/s of a second, light latency
 // point on the same subscribers, 10; 0 = off), BENCH_LIGHT_SECONDS (3), BENCH_IDLE_CONNECTIONS (10000),
-// BENCH_AUTH_CONNECTIONS (5000), BENCH_SOURCE_ADDRESSES (16), BENCH_MAX_SECONDS (600: the whole
+// BENCH_AUTH_CONNECTIONS (5000), BENCH_CAPACITY_EVENTS (events of the saturation phase, 1000 = 1M
+// deliveries with 1,000 subscribers; 0 = off), BENCH_CAPACITY_BURST (20), BENCH_CAPACITY_WINDOW
+// (events the publisher may be ahead of the deliveries, 100), BENCH_SOURCE_ADDRESSES (16), BENCH_MAX_SECONDS (600: the whole
 // run is aborted past it), BENCH_GATEWAY_MAIN (another gateway build's dist/main.js). `--quick` shrinks everything for a smoke run (results not written);
 // `--chart-only` redraws the SVG from the last results file.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -19,7 +22,7 @@ import { connect } from '@nats-io/transport-node';
 import { NatsServer } from '@trading/testing';
 import { LoadClients } from './lib/load-clients.mjs';
 import { TradePublisher } from './lib/publisher.mjs';
-import { RunningTarget, targetAvailable } from './lib/servers.mjs';
+import { RunningTarget, targetAvailable, isTargetName, targetDefinition } from './lib/servers.mjs';
 import { warmUp, measureIdleRss, measureDelivery, measureConnectionRate, measureNatsFloor } from './lib/phases.mjs';
 import { median, ratio, round } from './lib/stats.mjs';
 import { renderGatewayChart } from './lib/svg-chart.mjs';
@@ -40,8 +43,8 @@ function intEnv(name, fallback, min, max) {
 }
 
 function readConfig() {
-  const targets = (process.env.BENCH_TARGETS ?? 'gateway,baseline').split(',').map((t) => t.trim());
-  for (const t of targets) if (t !== 'gateway' && t !== 'baseline') throw new BenchConfigError(`BENCH_TARGETS: unknown target "${t}"`);
+  const targets = (process.env.BENCH_TARGETS ?? 'gateway,gateway-wd5,gateway-wd20,baseline').split(',').map((t) => t.trim());
+  for (const t of targets) if (!isTargetName(t)) throw new BenchConfigError(`BENCH_TARGETS: unknown target "${t}" (gateway, gateway-wd<ms>, baseline)`);
   const q = (full, small) => (quick ? small : full);
   return {
     runs: intEnv('BENCH_RUNS', q(3, 1), 1, 9),
@@ -55,6 +58,9 @@ function readConfig() {
     lightSeconds: intEnv('BENCH_LIGHT_SECONDS', q(3, 1), 1, 60),
     idleConnections: intEnv('BENCH_IDLE_CONNECTIONS', q(10_000, 500), 1, 60_000),
     authConnections: intEnv('BENCH_AUTH_CONNECTIONS', q(5_000, 300), 1, 60_000),
+    capacityEvents: intEnv('BENCH_CAPACITY_EVENTS', q(1_000, 100), 0, 100_000),
+    capacityBurst: intEnv('BENCH_CAPACITY_BURST', 20, 1, 10_000),
+    capacityWindow: intEnv('BENCH_CAPACITY_WINDOW', 100, 1, 100_000),
     sourceAddressCount: intEnv('BENCH_SOURCE_ADDRESSES', 16, 1, 250),
     maxSeconds: intEnv('BENCH_MAX_SECONDS', q(600, 120), 10, 3_600),
     openConcurrency: 32,
@@ -116,8 +122,11 @@ async function runTarget(ctx, name) {
   try {
     const result = { loadAverage: os.loadavg().map((v) => round(v, 2)) };
     result.warmUp = await phase('warm-up', () => warmUp(ctx, target));
-    result.idleRss = await phase('idle RSS', () => measureIdleRss(ctx, target));
-    if (!result.idleRss.error) log(`  idle RSS: ${result.idleRss.connections} connections, ${round(result.idleRss.bytesPerConnection / 1024, 2)} KiB each`);
+    // A write delay changes only how events are written: its variants skip the memory and connection phases.
+    const deliveryOnly = targetDefinition(name).writeDelayMs !== undefined;
+    const skipped = { skipped: 'write-delay variant: delivery phases only' };
+    result.idleRss = deliveryOnly ? skipped : await phase('idle RSS', () => measureIdleRss(ctx, target));
+    if (!result.idleRss.error && !result.idleRss.skipped) log(`  idle RSS: ${result.idleRss.connections} connections, ${round(result.idleRss.bytesPerConnection / 1024, 2)} KiB each`);
     result.delivery = await phase('delivery', () => measureDelivery(ctx, target));
     if (!result.delivery.error) {
       const d = result.delivery;
@@ -126,16 +135,26 @@ async function runTarget(ctx, name) {
           `(user ${round(d.userCpuUsPerDelivery, 2)} sys ${round(d.systemCpuUsPerDelivery, 2)}; clients ${round(d.clientCpuUsPerDelivery, 2)}), latency p50 ${d.latencyUs.p50} us p99 ${d.latencyUs.p99} us`,
       );
     }
+    const cap = result.delivery.capacity;
+    if (cap?.error) log(`  capacity FAILED: ${cap.error}`);
+    else if (cap) {
+      log(
+        `  capacity: ${cap.delivered}/${cap.expected} in ${Math.round(cap.windowMs)} ms = ${Math.round(cap.deliveriesPerSecond)}/s, every subscriber got every event in order: ${cap.everySubscriberGotEverything}, ` +
+          `CPU ${round(cap.serverCpuUsPerDelivery, 3)} us/delivery (user ${round(cap.userCpuUsPerDelivery, 2)} sys ${round(cap.systemCpuUsPerDelivery, 2)}; server ${round(cap.serverCores, 2)} cores, clients ${round(cap.clientCores, 2)} cores, ${round(cap.clientCpuUsPerDelivery, 2)} us/delivery)`,
+      );
+    }
     if (result.delivery.light) {
       const l = result.delivery.light;
       log(`  light latency (${l.deliveriesPerSecond}/s): ${l.delivered}/${l.expected} delivered, p50 ${l.latencyUs.p50} us p99 ${l.latencyUs.p99} us`);
     }
     // The warm-up proves /ws/orders refuses a missing token; without that proof the rate would not
     // be one of authenticated connections.
-    result.connectionRate = result.warmUp.error
+    result.connectionRate = deliveryOnly
+      ? skipped
+      : result.warmUp.error
       ? { error: 'SKIPPED: warm-up failed, authentication at upgrade not confirmed' }
       : await phase('connection rate', () => measureConnectionRate(ctx, target));
-    if (!result.connectionRate.error) {
+    if (!result.connectionRate.error && !result.connectionRate.skipped) {
       const c = result.connectionRate;
       log(`  auth connections: ${c.opened}/${c.attempted} in ${round(c.seconds, 3)} s = ${Math.round(c.perSecond)}/s, server CPU ${round(c.serverCpuUsPerConnection, 1)} us each (user ${round(c.userCpuUsPerConnection, 1)} sys ${round(c.systemCpuUsPerConnection, 1)}; clients ${round(c.clientCpuUsPerConnection, 1)})`);
     }
@@ -154,16 +173,19 @@ async function runTarget(ctx, name) {
 
 function summarize(runs, targets) {
   const pick = (name, fn) => runs.map((r) => r[name]).filter(Boolean).map(fn).filter((v) => v !== undefined && Number.isFinite(v));
+  const okDelivery = (r) => (r.delivery && !r.delivery.error ? r.delivery : undefined);
+  const okCapacity = (r) => (okDelivery(r)?.capacity && !okDelivery(r).capacity.error ? okDelivery(r).capacity : undefined);
+  const okPhase = (p) => (p && !p.error && !p.skipped ? p : undefined);
   const summary = {};
   for (const name of targets) {
-    const okDelivery = (r) => (r.delivery && !r.delivery.error ? r.delivery : undefined);
     summary[name] = {
+      writeDelayMs: targetDefinition(name).writeDelayMs ?? (name === 'baseline' ? undefined : 0),
       cpuUsPerDelivery: median(pick(name, (r) => okDelivery(r)?.serverCpuUsPerDelivery)),
       statCpuUsPerDelivery: median(pick(name, (r) => okDelivery(r)?.statCpuUsPerDelivery)),
       userCpuUsPerDelivery: median(pick(name, (r) => okDelivery(r)?.userCpuUsPerDelivery)),
       systemCpuUsPerDelivery: median(pick(name, (r) => okDelivery(r)?.systemCpuUsPerDelivery)),
       clientCpuUsPerDelivery: median(pick(name, (r) => okDelivery(r)?.clientCpuUsPerDelivery)),
-      bytesPerIdleConnection: median(pick(name, (r) => (r.idleRss?.error ? undefined : r.idleRss?.bytesPerConnection))),
+      bytesPerIdleConnection: median(pick(name, (r) => okPhase(r.idleRss)?.bytesPerConnection)),
       deliveriesPerSecond: median(pick(name, (r) => okDelivery(r)?.deliveriesPerSecond)),
       p50LatencyMs: median(pick(name, (r) => okDelivery(r)?.latencyUs.p50 / 1000)),
       p99LatencyMs: median(pick(name, (r) => okDelivery(r)?.latencyUs.p99 / 1000)),
@@ -171,31 +193,52 @@ function summarize(runs, targets) {
       lightP99LatencyMs: median(pick(name, (r) => okDelivery(r)?.light?.latencyUs.p99 / 1000)),
       // Not delivered when the wait (20 s after the last publish) ended: slow or lost.
       undeliveredAtDeadline: pick(name, (r) => okDelivery(r)?.undelivered).reduce((a, b) => a + b, 0),
-      authConnectionsPerSecond: median(pick(name, (r) => (r.connectionRate?.error ? undefined : r.connectionRate?.perSecond))),
-      serverCpuUsPerAuthConnection: median(pick(name, (r) => (r.connectionRate?.error ? undefined : r.connectionRate?.serverCpuUsPerConnection))),
-      clientCpuUsPerAuthConnection: median(pick(name, (r) => (r.connectionRate?.error ? undefined : r.connectionRate?.clientCpuUsPerConnection))),
-      runsWithErrors: runs.filter((r) => r[name]?.error || ['warmUp', 'idleRss', 'delivery', 'connectionRate'].some((k) => r[name]?.[k]?.error)).length,
+      // Saturation (capacity phase): bursts as fast as the server keeps up.
+      capacityCpuUsPerDelivery: median(pick(name, (r) => okCapacity(r)?.serverCpuUsPerDelivery)),
+      capacityUserCpuUsPerDelivery: median(pick(name, (r) => okCapacity(r)?.userCpuUsPerDelivery)),
+      capacitySystemCpuUsPerDelivery: median(pick(name, (r) => okCapacity(r)?.systemCpuUsPerDelivery)),
+      capacityDeliveriesPerSecond: median(pick(name, (r) => okCapacity(r)?.deliveriesPerSecond)),
+      capacityServerCores: median(pick(name, (r) => okCapacity(r)?.serverCores)),
+      capacityClientCores: median(pick(name, (r) => okCapacity(r)?.clientCores)),
+      capacityClientCpuUsPerDelivery: median(pick(name, (r) => okCapacity(r)?.clientCpuUsPerDelivery)),
+      capacityRuns: pick(name, (r) => (okCapacity(r) ? 1 : undefined)).length,
+      capacityRunsComplete: pick(name, (r) => (okCapacity(r)?.everySubscriberGotEverything ? 1 : undefined)).length,
+      authConnectionsPerSecond: median(pick(name, (r) => okPhase(r.connectionRate)?.perSecond)),
+      serverCpuUsPerAuthConnection: median(pick(name, (r) => okPhase(r.connectionRate)?.serverCpuUsPerConnection)),
+      clientCpuUsPerAuthConnection: median(pick(name, (r) => okPhase(r.connectionRate)?.clientCpuUsPerConnection)),
+      runsWithErrors: runs.filter((r) => r[name]?.error || ['warmUp', 'idleRss', 'delivery', 'connectionRate'].some((k) => r[name]?.[k]?.error) || r[name]?.delivery?.capacity?.error).length,
     };
   }
-  const g = summary.gateway ?? {};
-  const b = summary.baseline ?? {};
-  const ratios = {};
-  for (const key of ['cpuUsPerDelivery', 'bytesPerIdleConnection', 'deliveriesPerSecond', 'p50LatencyMs', 'p99LatencyMs', 'lightP50LatencyMs', 'lightP99LatencyMs', 'authConnectionsPerSecond', 'serverCpuUsPerAuthConnection']) {
-    ratios[key] = round(ratio(g[key], b[key]), 3);
+  const RATIO_KEYS = ['cpuUsPerDelivery', 'userCpuUsPerDelivery', 'systemCpuUsPerDelivery', 'bytesPerIdleConnection', 'deliveriesPerSecond', 'p50LatencyMs', 'p99LatencyMs', 'lightP50LatencyMs', 'lightP99LatencyMs', 'capacityCpuUsPerDelivery', 'capacityDeliveriesPerSecond', 'authConnectionsPerSecond', 'serverCpuUsPerAuthConnection'];
+  const ratiosOf = (a, b) => Object.fromEntries(RATIO_KEYS.map((key) => [key, round(ratio(a?.[key], b?.[key]), 3)]));
+  // Every gateway target against the baseline (`ratios` = the default gateway's, as before), and
+  // each write-delay variant against the gateway without one.
+  const ratiosByTarget = {};
+  const ratiosVsGateway = {};
+  for (const name of targets) {
+    if (name === 'baseline') continue;
+    ratiosByTarget[name] = ratiosOf(summary[name], summary.baseline);
+    if (name !== 'gateway' && summary.gateway) ratiosVsGateway[name] = ratiosOf(summary[name], summary.gateway);
   }
+  const ratios = ratiosByTarget.gateway ?? {};
   const verdict = (value, target, better) => (value === undefined ? 'not measured' : (better === 'lower' ? value <= target : value >= target) ? 'met' : 'missed');
-  const targetsMet = summary.gateway
-    ? {
-        cpuUsPerDelivery: verdict(g.cpuUsPerDelivery, TARGETS.cpuUsPerDelivery, 'lower'),
-        bytesPerIdleConnection: verdict(g.bytesPerIdleConnection, TARGETS.bytesPerIdleConnection, 'lower'),
-        p99LatencyMs: verdict(g.p99LatencyMs, TARGETS.p99LatencyMs, 'lower'),
-        authConnectionsPerSecond: verdict(g.authConnectionsPerSecond, TARGETS.authConnectionsPerSecond, 'higher'),
-      }
-    : undefined;
-  return { summary, ratios, targetsMet };
+  const targetsMetByTarget = {};
+  for (const name of targets) {
+    if (name === 'baseline') continue;
+    const g = summary[name];
+    targetsMetByTarget[name] = {
+      cpuUsPerDelivery: verdict(g.cpuUsPerDelivery, TARGETS.cpuUsPerDelivery, 'lower'),
+      capacityCpuUsPerDelivery: verdict(g.capacityCpuUsPerDelivery, TARGETS.cpuUsPerDelivery, 'lower'),
+      bytesPerIdleConnection: verdict(g.bytesPerIdleConnection, TARGETS.bytesPerIdleConnection, 'lower'),
+      p99LatencyMs: verdict(g.p99LatencyMs, TARGETS.p99LatencyMs, 'lower'),
+      authConnectionsPerSecond: verdict(g.authConnectionsPerSecond, TARGETS.authConnectionsPerSecond, 'higher'),
+    };
+  }
+  const targetsMet = targetsMetByTarget.gateway;
+  return { summary, ratios, ratiosByTarget, ratiosVsGateway, targetsMet, targetsMetByTarget };
 }
 
-function printTable({ summary, ratios }) {
+function printTable({ summary, ratiosByTarget }) {
   const rows = [
     ['server CPU per delivered message (us)', 'cpuUsPerDelivery', (v) => round(v, 3)],
     ['  of which user / system (us, /proc stat)', 'userCpuUsPerDelivery', (v, s) => `${round(v, 2)} / ${round(s.systemCpuUsPerDelivery, 2)}`],
@@ -206,15 +249,20 @@ function printTable({ summary, ratios }) {
     ['NATS-to-client latency p99 (ms)', 'p99LatencyMs', (v) => round(v, 3)],
     ['latency p50 at the light rate (ms)', 'lightP50LatencyMs', (v) => round(v, 3)],
     ['latency p99 at the light rate (ms)', 'lightP99LatencyMs', (v) => round(v, 3)],
+    ['saturation: server CPU per delivery (us)', 'capacityCpuUsPerDelivery', (v, s) => `${round(v, 3)} (${round(s.capacityUserCpuUsPerDelivery, 2)} / ${round(s.capacitySystemCpuUsPerDelivery, 2)})`],
+    ['saturation: deliveries/s (server / client cores)', 'capacityDeliveriesPerSecond', (v, s) => `${Math.round(v)} (${round(s.capacityServerCores, 2)} / ${round(s.capacityClientCores, 2)})`],
+    ['saturation: runs where every subscriber got every event in order', 'capacityRunsComplete', (v, s) => `${v} of ${s.capacityRuns}`],
     ['new authenticated connections/s', 'authConnectionsPerSecond', (v) => Math.round(v)],
     ['server CPU per authenticated connection (us)', 'serverCpuUsPerAuthConnection', (v) => round(v, 1)],
     ['load clients CPU per authenticated connection (us)', 'clientCpuUsPerAuthConnection', (v) => round(v, 1)],
   ];
-  const lines = ['| metric (median) | gateway | baseline (ws) | gateway / baseline |', '|---|---|---|---|'];
+  const names = Object.keys(summary);
+  const others = names.filter((n) => n !== 'baseline');
+  const lines = [`| metric (median) | ${names.join(' | ')} | ${others.map((n) => `${n} / baseline`).join(' | ')} |`, `|---|${names.map(() => '---|').join('')}${others.map(() => '---|').join('')}`];
   for (const [label, key, fmt] of rows) {
-    const g = summary.gateway?.[key];
-    const b = summary.baseline?.[key];
-    lines.push(`| ${label} | ${g === undefined ? 'n/a' : fmt(g, summary.gateway)} | ${b === undefined ? 'n/a' : fmt(b, summary.baseline)} | ${ratios[key] ?? 'n/a'} |`);
+    const cells = names.map((n) => (summary[n][key] === undefined ? 'n/a' : fmt(summary[n][key], summary[n])));
+    const ratioCells = others.map((n) => ratiosByTarget[n]?.[key] ?? 'n/a');
+    lines.push(`| ${label} | ${cells.join(' | ')} | ${ratioCells.join(' | ')} |`);
   }
   process.stdout.write('\n' + lines.join('\n') + '\n\n');
 }
@@ -224,6 +272,9 @@ function chartOf(report) {
   const g = summary.gateway ?? {};
   const b = summary.baseline ?? {};
   const kib = (v) => (v === undefined ? undefined : v / 1024);
+  // Write-delay variants as extra bars where they differ from the gateway (delivery figures only).
+  const variants = Object.keys(summary).filter((n) => n.startsWith('gateway-wd'));
+  const extra = (key) => variants.map((n) => ({ name: `wd ${summary[n].writeDelayMs} ms`, value: summary[n][key] }));
   return renderGatewayChart(
     [
       {
@@ -233,15 +284,26 @@ function chartOf(report) {
         target: TARGETS.cpuUsPerDelivery,
         gateway: g.cpuUsPerDelivery,
         baseline: b.cpuUsPerDelivery,
-        note: `${config.subscribers} subs; gateway user ${round(g.userCpuUsPerDelivery, 2)} + sys ${round(g.systemCpuUsPerDelivery, 2)}`,
+        extra: extra('cpuUsPerDelivery'),
+        note: `${config.subscribers} subs x ${config.rate} events/s; gateway user ${round(g.userCpuUsPerDelivery, 2)} + sys ${round(g.systemCpuUsPerDelivery, 2)}`,
+      },
+      {
+        title: 'CPU per delivery, saturated',
+        unit: 'us',
+        better: 'lower',
+        target: TARGETS.cpuUsPerDelivery,
+        gateway: g.capacityCpuUsPerDelivery,
+        baseline: b.capacityCpuUsPerDelivery,
+        extra: extra('capacityCpuUsPerDelivery'),
+        note: `bursts as fast as delivered; gateway ${Math.round(g.capacityDeliveriesPerSecond ?? 0).toLocaleString('en-US')}/s`,
       },
       { title: 'RSS per idle connection', unit: 'KiB', better: 'lower', target: kib(TARGETS.bytesPerIdleConnection), gateway: kib(g.bytesPerIdleConnection), baseline: kib(b.bytesPerIdleConnection), note: `${config.idleConnections} connections` },
-      { title: 'NATS-to-client p99', unit: 'ms', better: 'lower', target: TARGETS.p99LatencyMs, gateway: g.p99LatencyMs, baseline: b.p99LatencyMs, note: `${config.subscribers * config.rate} deliveries/s offered` },
+      { title: 'NATS-to-client p99', unit: 'ms', better: 'lower', target: TARGETS.p99LatencyMs, gateway: g.p99LatencyMs, baseline: b.p99LatencyMs, extra: extra('p99LatencyMs'), note: `${config.subscribers * config.rate} deliveries/s offered` },
       { title: 'New authenticated conns', unit: 'per second', better: 'higher', target: TARGETS.authConnectionsPerSecond, gateway: g.authConnectionsPerSecond, baseline: b.authConnectionsPerSecond, note: 'JWT at upgrade; clients on same cores' },
     ],
     {
       title: 'Gateway benchmark: uWebSockets.js gateway vs plain ws + NATS',
-      subtitle: `medians of ${config.runs} runs, ${startedAt.slice(0, 10)}, ${machine.cores} shared cores (${machine.cpuModel}), load clients on the same machine`,
+      subtitle: `medians of ${config.runs} runs, ${startedAt.slice(0, 10)}, ${machine.cores} shared cores (${machine.cpuModel}), load clients on the same machine; wd = WRITE_DELAY_MS`,
     },
   );
 }
@@ -317,9 +379,9 @@ async function main() {
       runs.push(result);
     }
 
-    const { summary, ratios, targetsMet } = summarize(runs, targets);
-    printTable({ summary, ratios });
-    if (targetsMet) log(`targets (issue 4): ${JSON.stringify(targetsMet)}`);
+    const { summary, ratios, ratiosByTarget, ratiosVsGateway, targetsMet, targetsMetByTarget } = summarize(runs, targets);
+    printTable({ summary, ratiosByTarget });
+    for (const [name, met] of Object.entries(targetsMetByTarget)) log(`targets (issue 4), ${name}: ${JSON.stringify(met)}`);
     const report = {
       benchmark: 'gateway',
       startedAt: startedAt.toISOString(),
@@ -332,12 +394,16 @@ async function main() {
         cpu: 'sum of /proc/<pid>/task/*/schedstat run time (ns) of the server process over the publish window until every delivery was counted, divided by deliveries counted by the clients; /proc/<pid>/stat utime+stime (10 ms ticks) kept as statCpuUsPerDelivery',
         rss: '(VmRSS with N idle /ws/trades connections - VmRSS with none) / N, each read once RSS is stable within 256 KiB over 500 ms (max 6-8 s)',
         latency: 'publisher stamps process.hrtime (CLOCK_MONOTONIC, shared by all processes) into each event; clients record receive - publish in an HDR histogram; medians of per-run p50/p99; measured at rate x subscribers deliveries/s and again at lightRate x subscribers',
+        capacity: 'on the delivery subscribers: bursts of capacityBurst events, never more than capacityWindow events ahead of the deliveries counted by the clients, capacityEvents in all; server CPU (schedstat) from the first publish until every delivery was counted / deliveries; per-socket counts and seq order checked by the clients',
         connectionRate: 'new /ws/orders connections with a distinct HS256 JWT each (signed beforehand), 32 handshakes in flight per load process; opened / (last open - first attempt)',
       },
       natsFloor,
       summary,
       ratios,
+      ratiosByTarget,
+      ratiosVsGateway,
       targetsMet,
+      targetsMetByTarget,
       runs,
     };
     if (quick) {

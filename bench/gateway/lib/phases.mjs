@@ -154,6 +154,15 @@ export async function measureDelivery(ctx, target) {
 
     const histogram = mergeHistograms(final.histograms);
     const light = ctx.config.lightRate > 0 ? await measureLightLatency(ctx, target, subscribers) : undefined;
+    // On the same sockets: throughput capacity (its own errors do not cost the figures above).
+    let capacity;
+    if (ctx.config.capacityEvents > 0) {
+      try {
+        capacity = await measureCapacity(ctx, target, subscribers);
+      } catch (err) {
+        capacity = { error: `${err.code ?? 'ERROR'}: ${err.message}` };
+      }
+    }
     const cpuNs = cpuAfter.schedNs - cpuBefore.schedNs;
     const statCpuNs = cpuAfter.statNs - cpuBefore.statNs;
     return {
@@ -182,6 +191,7 @@ export async function measureDelivery(ctx, target) {
       clientCpuUsPerDelivery: clientCpuNs / 1000 / final.delivered,
       latencyUs: latencySummary(histogram),
       light,
+      capacity,
     };
   } finally {
     await closeAll(ctx);
@@ -230,6 +240,88 @@ async function measureLightLatency(ctx, target, subscribers) {
     expected,
     delivered: final.delivered,
     latencyUs: latencySummary(mergeHistograms(final.histograms)),
+  };
+}
+
+/**
+ * Throughput capacity on the delivery phase's subscribers: the publisher sends bursts of
+ * `capacityBurst` events as fast as the server keeps up, never more than `capacityWindow` events
+ * ahead of the slowest-counted delivery (so no send buffer nears its limit), until
+ * `capacityEvents` events were published; then waits for every delivery. Every subscriber must
+ * get every event, in seq order (checked per socket by the load clients). Server CPU per delivery
+ * here shows what the gateway costs when many events reach a socket per loop iteration (uWS then
+ * writes them with one system call); deliveries/s is what this machine sustained, which the load
+ * clients (same two cores) may bound rather than the server.
+ */
+export async function measureCapacity(ctx, target, subscribers) {
+  const { capacityEvents: total, capacityBurst: burst, capacityWindow: window } = ctx.config;
+  await delay(300);
+  const tag = `capacity-${target.name}-${ctx.run}`;
+  await ctx.clients.all('count', () => ({ tag, perSocket: true }));
+  const cpuBefore = readCpu(target.pid);
+  const clientCpuBefore = readCpuOfAll(ctx.clients.pids);
+  const started = performance.now();
+  let published = 0;
+  let delivered = 0;
+  let pauses = 0;
+  const deadline = started + 60_000;
+  while (published < total) {
+    if (performance.now() > deadline) throw new PhaseError(`capacity: only ${published}/${total} events published in 60 s`);
+    // Deliveries counted so far, in events: the window is what the server still owes the clients.
+    delivered = (await totals(ctx)).delivered;
+    const ahead = published - delivered / subscribers;
+    if (ahead >= window) {
+      pauses++;
+      await delay(1);
+      continue;
+    }
+    const n = Math.min(burst, total - published, Math.ceil(window - ahead));
+    for (let i = 0; i < n; i++) ctx.publisher.publish(DELIVERY_SYMBOL, tag);
+    published += n;
+  }
+  await ctx.publisher.nc.flush();
+  const publishMs = performance.now() - started;
+  const expected = published * subscribers;
+  let drained = true;
+  try {
+    await waitFor(async () => (await totals(ctx)).delivered >= expected, { timeoutMs: 30_000, intervalMs: 20, description: `${expected} capacity deliveries` });
+  } catch {
+    drained = false;
+  }
+  const cpuAfter = readCpu(target.pid);
+  const clientCpuNs = readCpuOfAll(ctx.clients.pids) - clientCpuBefore;
+  const windowMs = performance.now() - started;
+  const stats = await ctx.clients.all('stats', () => ({ histogram: false }));
+  const final = { delivered: sum(stats, 'delivered'), unexpectedCloses: sum(stats, 'unexpectedCloses') };
+  const perSocket = stats.map((s) => s.perSocket);
+  const socketsCounted = perSocket.reduce((n, p) => n + p.sockets, 0);
+  const socketsOpen = perSocket.reduce((n, p) => n + p.open, 0);
+  const cpuNs = cpuAfter.schedNs - cpuBefore.schedNs;
+  return {
+    events: published,
+    burst,
+    window,
+    expected,
+    delivered: final.delivered,
+    undelivered: expected - final.delivered,
+    drained,
+    // Every subscriber got every event, in order: min = max = events on every socket, no seq out of order.
+    everySubscriberGotEverything: socketsCounted === subscribers && socketsOpen === subscribers && perSocket.every((p) => p.min === published && p.max === published) && perSocket.every((p) => p.outOfOrder === 0),
+    perSocketMin: Math.min(...perSocket.map((p) => (p.sockets < p.open ? 0 : p.min))),
+    perSocketMax: Math.max(...perSocket.map((p) => p.max)),
+    outOfOrder: perSocket.reduce((n, p) => n + p.outOfOrder, 0),
+    unexpectedCloses: final.unexpectedCloses,
+    publisherPauses: pauses,
+    publishMs,
+    windowMs,
+    deliveriesPerSecond: final.delivered / (windowMs / 1000),
+    serverCpuUsPerDelivery: cpuNs / 1000 / final.delivered,
+    userCpuUsPerDelivery: (cpuAfter.userNs - cpuBefore.userNs) / 1000 / final.delivered,
+    systemCpuUsPerDelivery: (cpuAfter.systemNs - cpuBefore.systemNs) / 1000 / final.delivered,
+    // Server cores busy during the window: near 1 means the server itself was the limit.
+    serverCores: cpuNs / 1e6 / windowMs,
+    clientCpuUsPerDelivery: clientCpuNs / 1000 / final.delivered,
+    clientCores: clientCpuNs / 1e6 / windowMs,
   };
 }
 

@@ -31,12 +31,27 @@ export const TARGETS = {
   },
 };
 
+/** `gateway-wd<N>`: the same gateway with WRITE_DELAY_MS=N (write delay; `gateway` runs with the default 0). */
+const WRITE_DELAY_TARGET = /^gateway-wd([0-9]{1,4})$/;
+
+/** The target's definition; write-delay variants are derived from `gateway`. */
+export function targetDefinition(name) {
+  if (TARGETS[name]) return TARGETS[name];
+  const match = WRITE_DELAY_TARGET.exec(name);
+  if (!match) return undefined;
+  return { script: TARGETS.gateway.script, env: (args) => ({ ...TARGETS.gateway.env(args), WRITE_DELAY_MS: match[1] }), writeDelayMs: Number(match[1]) };
+}
+
+export function isTargetName(name) {
+  return targetDefinition(name) !== undefined;
+}
+
 export class TargetUnavailableError extends Error {
   code = 'TARGET_UNAVAILABLE';
 }
 
 export function targetAvailable(name) {
-  return existsSync(TARGETS[name].script);
+  return existsSync(targetDefinition(name).script);
 }
 
 function probe(url) {
@@ -87,7 +102,7 @@ export class RunningTarget {
   }
 
   static async start(name, { natsUrl, jwtSecret }) {
-    const target = TARGETS[name];
+    const target = targetDefinition(name);
     if (!targetAvailable(name)) throw new TargetUnavailableError(`${name}: ${target.script} does not exist (build first)`);
     const port = await freePort();
     const adminPort = await freePort();
