@@ -232,7 +232,11 @@ export class EngineRuntime {
         lastJournalSeq: async (s) => (prefetched ? (prefetched.lastSeqs.get(s) ?? 0) : lastJournalSeq(infra.jsm, s)),
         publishedWatermark: async (s) => (prefetched ? (prefetched.watermarks.get(s) ?? 0) : infra.watermarks.read(s)),
         replay: (s, after, until, onBatch) => infra.reader.replay(s, after, until, onBatch),
-        publish: (subject, payload) => publishText(infra.conn.nc, subject, payload),
+        // Republished events go out on the journal connection, flow controlled, so that lease
+        // renewals on the main one never wait behind a long republish (see symbol-recovery.ts).
+        // recoverSymbol returns only once the server has them all: live events come after.
+        publish: (subject, payload) => publishText(infra.journalConn.nc, subject, payload),
+        flushPublished: () => infra.journalConn.nc.flush(),
       });
       if (this.shuttingDown || !infra.leases.holds(symbol)) {
         this.setRole(slot, 'standby');

@@ -16,10 +16,12 @@ export interface RecoverySources {
   replay(symbol: string, afterSeq: number, untilSeq: number, onBatch: (batch: JournalBatch) => void | Promise<void>): Promise<void>;
   publish(subject: string, payload: string): void;
   /**
-   * Resolves once NATS has received everything `publish`ed so far (nats.js `flush()`: a PING
-   * queued behind the messages, answered after the server has read them). Republishing waits for
-   * it every REPUBLISH_WINDOW_BYTES, so a long unpublished tail never piles up in the connection's
-   * outbound buffer. Without it, nothing bounds that backlog (see recoverSymbol).
+   * Resolves once NATS has received everything `publish`ed so far, on the connection `publish`
+   * uses (nats.js `flush()`: a PING queued behind the messages, answered after the server has
+   * processed them; rejected if the connection is reset meanwhile). Recovery asks for it after
+   * each republishing batch and waits for it every REPUBLISH_WINDOW_BYTES, so a long unpublished
+   * tail never piles up in the connection's outbound buffer, and it returns only after the last
+   * one. Without it, nothing bounds that backlog (see REPUBLISH_WINDOW_BYTES).
    */
   flushPublished?(): Promise<void>;
 }
@@ -34,10 +36,13 @@ export interface RecoveryOptions {
  * A crash leaves at most about PROGRESS_INTERVAL_MS of commands above the watermark, but a
  * watermark that could not be written for a while (or a journal written by other means) leaves
  * millions: republishing 1,000,000 commands put about 2.2 M events (hundreds of MB) into the main
- * connection's outbound buffer at once. Lease renewals, which share that connection, then waited
+ * connection's outbound buffer at once. Lease renewals, which shared that connection, waited
  * behind it and timed out, the lease lapsed, and the symbol was recovered again, and again: the
- * engine never became owner. With the window, the connection never holds more than two windows
- * of events, and a renewal waits behind at most that.
+ * engine never became owner. With the window a connection never holds more than about two
+ * windows of one symbol's events. That alone is not enough when the event streams are at their
+ * byte limit: nats-server (2.9) then reads a publishing connection so slowly that a request behind
+ * even 1 MiB of events waited up to 2.6 s. So the engine republishes on its journal connection,
+ * and lease renewals on the main one never wait behind a republish.
  */
 export const REPUBLISH_WINDOW_BYTES = 4 * 1024 * 1024;
 
@@ -68,36 +73,47 @@ export async function recoverSymbol(spec: SymbolSpec, factory: SymbolEngineFacto
   let replayedCommands = 0;
   let republishedEvents = 0;
   let reached = snapshotSeq;
-  // Republished payload bytes since the last flush was asked for, and that flush (pipelined: the
-  // next window is written while the server reads the previous one).
+  // Flow control of republishing: a flush is asked for after every batch that republished (so a
+  // reconnect that dropped unsent events always rejects a flush that covered them: nats.js rejects
+  // every pending flush when it resets the connection), and every REPUBLISH_WINDOW_BYTES recovery
+  // waits for the flush of the window before (pipelined: the server reads one window while the
+  // next is written).
   let unflushed = 0;
-  let inFlight: Promise<void> | undefined;
+  let lastFlush: Promise<void> | undefined;
+  let windowFlush: Promise<void> | undefined;
+  let flushFailure: { error: unknown } | undefined;
   const publish = (subject: string, payload: string): void => {
     sources.publish(subject, payload);
     unflushed += payload.length + subject.length;
   };
   await sources.replay(spec.symbol, snapshotSeq, lastSeq, (batch) => {
+    if (flushFailure) throw flushFailure.error;
     replayedCommands += batch.entries.length;
+    reached = batch.seq;
     if (batch.seq <= watermark) {
       // Already published: only the state change is needed, so no event or reply text is built.
       replayEntries(engine, batch.entries);
-    } else {
-      applyEntries(engine, batch.entries, (result) => {
-        const events = result.events;
-        for (let i = 0; i < events.length; i++) publish(events[i].subject, events[i].payload);
-        republishedEvents += events.length;
-      });
+      return undefined;
     }
-    reached = batch.seq;
-    if (unflushed < window || sources.flushPublished === undefined) return undefined;
-    // A full window: ask for its flush, and wait for the previous window's.
+    applyEntries(engine, batch.entries, (result) => {
+      const events = result.events;
+      for (let i = 0; i < events.length; i++) publish(events[i].subject, events[i].payload);
+      republishedEvents += events.length;
+    });
+    if (sources.flushPublished === undefined) return undefined;
+    const flush = sources.flushPublished();
+    flush.catch((error: unknown) => (flushFailure ??= { error })); // observed here; awaited below
+    lastFlush = flush;
+    if (unflushed < window) return undefined;
     unflushed = 0;
-    const previous = inFlight;
-    inFlight = sources.flushPublished();
-    inFlight.catch(() => undefined); // awaited later; not an unhandled rejection meanwhile
+    const previous = windowFlush;
+    windowFlush = flush;
     return previous;
   });
-  if (inFlight) await inFlight;
+  // Everything republished has reached the server before the symbol is served: events published
+  // later, on any connection, come after them (and so does the watermark).
+  if (lastFlush) await lastFlush.catch(() => undefined);
+  if (flushFailure) throw flushFailure.error;
   if (reached < lastSeq) throw new Error(`${spec.symbol}: journal replay stopped at ${reached}, expected ${lastSeq}`);
   // Subject seqs are stream seqs: if old batches aged out, the snapshot may be ahead of lastSeq, and
   // the fence must still name the real last message (none: 0).
