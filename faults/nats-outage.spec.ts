@@ -1,6 +1,9 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { delay, NatsCluster, NatsServer, waitFor } from '@trading/testing';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connectivityLines, diagnoseGaps } from './support/gap-diagnosis.js';
+import { GroundTruth } from './support/ground-truth.js';
 import { OrderLoad } from './support/order-load.js';
 import { ReadinessProbe } from './support/readiness-probe.js';
 import { startEngine, startGateway, watchOrders, SYMBOL, type OrderWatcher, type Service } from './support/stack.js';
@@ -17,10 +20,10 @@ describe('fault: NATS outages', () => {
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
   });
 
-  async function stack(natsUrl: string, engineEnv: Record<string, string> = {}, clientUrl = natsUrl) {
+  async function stack(natsUrl: string, engineEnv: Record<string, string> = {}, clientUrl = natsUrl, gatewayEnv: Record<string, string> = {}) {
     const engine = await startEngine('engine', natsUrl, engineEnv);
     cleanup.push(() => engine.service.kill());
-    const gateway = await startGateway('gateway', natsUrl);
+    const gateway = await startGateway('gateway', natsUrl, gatewayEnv);
     cleanup.push(() => gateway.service.kill());
     const nc = await connect({ servers: clientUrl.split(','), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     cleanup.push(() => nc.close());
@@ -31,14 +34,23 @@ describe('fault: NATS outages', () => {
     return { engine, gateway, nc, users, watchers };
   }
 
-  async function underLoad(nc: NatsConnection, users: string[], services: Service[], fault: () => Promise<void>) {
+  async function underLoad(nc: NatsConnection, users: string[], services: Service[], fault: () => Promise<void>, beforeFault?: () => Promise<void>) {
     const load = new OrderLoad(nc, users, 100);
     const probe = new ReadinessProbe(services);
     await waitFor(() => (load.acked.length >= 100 ? true : undefined), { timeoutMs: 20_000, description: '100 orders before the fault' });
+    await beforeFault?.();
     const faultAt = Date.now();
     await fault();
     const ackedAtFault = load.acked.length;
-    await waitFor(() => (load.acked.length >= ackedAtFault + 100 ? true : undefined), { timeoutMs: 45_000, description: '100 orders after the fault' });
+    try {
+      await waitFor(() => (load.acked.length >= ackedAtFault + 100 ? true : undefined), { timeoutMs: 45_000, description: '100 orders after the fault' });
+    } catch (err) {
+      // Stop the load and the probe (their timers would keep Jest alive) and show why order entry did not come back.
+      probe.stop();
+      await Promise.race([load.stop(), delay(5000)]);
+      for (const s of services) console.log(`${s.service.name} logs:\n${s.service.logs.slice(-6000)}`);
+      throw err;
+    }
     await load.stop();
     probe.stop();
     const firstAckAfter = load.ackTimes.find((t) => t > faultAt + 1);
@@ -82,10 +94,24 @@ describe('fault: NATS outages', () => {
     // with the default LEASE_TTL_MS (5 s), longer than a JetStream leader election (2-5 s in nats-server
     // 2.9): the fault stack's 1.5 s is for fast takeover in the engine-kill test and would let the lease
     // lapse whenever the lease bucket's leader was on the killed node (docs/engine.md, "Leases").
-    const { engine, gateway, nc, users, watchers } = await stack(cluster.urls[0], { JOURNAL_REPLICAS: '3', EVENTS_REPLICAS: '3', LEASE_TTL_MS: '5000' }, cluster.natsUrl);
-    const { load, probe, faultAt, recoveryMs, orderEntryPauseMs } = await underLoad(nc, users, [engine, gateway], async () => {
-      await cluster.nodes[0].kill();
-    });
+    // Info logs (NATS reconnects, catch-ups) are printed, with times relative to the kill, if a client reports a gap.
+    const { engine, gateway, nc, users, watchers } = await stack(cluster.urls[0], { JOURNAL_REPLICAS: '3', EVENTS_REPLICAS: '3', LEASE_TTL_MS: '5000', LOG_LEVEL: 'info' }, cluster.natsUrl, { LOG_LEVEL: 'info' });
+    // What the engine published, as a subscriber on a surviving node saw it (for the gap diagnosis).
+    const survivor = await connect({ servers: cluster.urls[1], maxReconnectAttempts: -1 });
+    cleanup.push(() => survivor.close());
+    const truth = new GroundTruth(survivor, 'trading.order.>');
+    await survivor.flush();
+    const leadersAtKill: Record<string, string | undefined> = {};
+    const { load, probe, faultAt, recoveryMs, orderEntryPauseMs } = await underLoad(
+      nc,
+      users,
+      [engine, gateway],
+      () => cluster.nodes[0].kill(),
+      async () => {
+        const jsm = await jetstreamManager(survivor, { checkAPI: false });
+        for await (const info of jsm.streams.list()) leadersAtKill[info.config.name] = info.cluster?.leader;
+      },
+    );
     expect(await load.verifyAcked()).toEqual([]);
     await waitFor(async () => ((await engine.readyz()) === 200 && (await gateway.readyz()) === 200 ? true : undefined), { timeoutMs: 30_000, description: 'ready again' });
     await eventsFlowAgain(nc, watchers).catch((err: unknown) => {
@@ -100,6 +126,12 @@ describe('fault: NATS outages', () => {
     expect(gateway.service.logs).toContain('NATS disconnected');
     expect(engine.service.logs).toContain('disconnected from NATS');
     const gaps = watchers.reduce((n, w) => n + w.gaps.length, 0);
+    if (gaps > 0) {
+      // Which seqs were missed, whether they left the dying node and reached the stream, and when.
+      const killed = `n1-${cluster.nodes[0].port}`;
+      console.log(JSON.stringify({ gapDiagnosis: await diagnoseGaps(survivor, truth, watchers, faultAt), killedNode: killed, leadersAtKill }, null, 1));
+      console.log(`gateway:\n${connectivityLines(gateway.service.logs, faultAt).join('\n')}\nengine:\n${connectivityLines(engine.service.logs, faultAt).join('\n')}`);
+    }
     const notReadyFor = (o: typeof gw) => (o.sawNotReady ? o.readyAgainAt! - faultAt : 0);
     // Losing one node of three must not stop order entry for long. While JetStream elects new leaders
     // the engine keeps its still-valid lease and retakes the symbol quickly; before that it gave the
@@ -108,6 +140,16 @@ describe('fault: NATS outages', () => {
     // machine a JetStream election alone can outlast the 5 s lease. Order entry must come back.
     if (orderEntryPauseMs >= 8000) console.log(engine.service.logs.slice(-6000));
     expect(recoveryMs).toBeDefined(); // orders were acknowledged again after the kill
-    console.log(JSON.stringify({ fault: 'cluster node kill -9', ordersAcked: load.acked.length, lostAcked: 0, retries: load.retries, recoveryMs, orderEntryPauseMs, gatewayNotReadyMs: notReadyFor(gw), engineNotReadyMs: notReadyFor(en), sdkGapsReported: gaps }));
+    // Bytes of events and replies the engine sent again after its reconnect (publish-resend.ts).
+    const engineResentBytes = [...engine.service.logs.matchAll(/"resentBytes":(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    // Seen from a surviving node: every seq the engine published, with repeats (the resend) allowed.
+    const survivorMissing = [...truth.seqs.keys()].reduce((n, subject) => n + truth.missing(subject).length, 0);
+    const survivorRepeats = [...truth.seqs.values()].reduce((n, list) => n + list.length - new Set(list).size, 0);
+    console.log(JSON.stringify({ fault: 'cluster node kill -9', ordersAcked: load.acked.length, lostAcked: 0, retries: load.retries, recoveryMs, orderEntryPauseMs, gatewayNotReadyMs: notReadyFor(gw), engineNotReadyMs: notReadyFor(en), sdkGapsReported: gaps, engineResentBytes, survivorMissing, survivorRepeats }));
+    // Events published into the dying node were lost before the engine resent them after its
+    // reconnect (1 missed OrderUpdate each for two users in 4 of 19 runs; docs/reliability.md).
+    expect(truth.conflicting).toEqual([]);
+    expect(survivorMissing).toBe(0);
+    expect(gaps).toBe(0);
   });
 });

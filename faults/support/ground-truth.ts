@@ -9,6 +9,8 @@ export class GroundTruth {
   readonly bytes = new Map<string, string>();
   /** A seq seen again with different bytes: the contract allows repeats only with identical bytes. */
   readonly conflicting: string[] = [];
+  /** When each `subject#seq` first arrived (ms epoch). */
+  readonly arrivals = new Map<string, number>();
 
   constructor(nc: NatsConnection, ...patterns: string[]) {
     for (const pattern of patterns) this.record(nc, pattern);
@@ -23,6 +25,7 @@ export class GroundTruth {
         list.push(seq);
         this.seqs.set(msg.subject, list);
         const k = `${msg.subject}#${seq}`;
+        if (!this.arrivals.has(k)) this.arrivals.set(k, Date.now());
         const before = this.bytes.get(k);
         if (before !== undefined && before !== text) this.conflicting.push(k);
         this.bytes.set(k, text);

@@ -4,8 +4,8 @@ import WebSocket from 'ws';
 import { ChildService, freePort, waitFor } from '@trading/testing';
 import { TradingClient, type StreamGap, type WebSocketConstructor } from '@trading/client';
 
-/** Built entry points: `npm run test:faults` builds first. */
-export const ENGINE_MAIN = fileURLToPath(new URL('../../apps/matching-engine/dist/main.js', import.meta.url));
+/** Built entry points: `npm run test:faults` builds first. FAULTS_ENGINE_MAIN runs another engine build (A/B experiments). */
+export const ENGINE_MAIN = process.env.FAULTS_ENGINE_MAIN ?? fileURLToPath(new URL('../../apps/matching-engine/dist/main.js', import.meta.url));
 export const GATEWAY_MAIN = fileURLToPath(new URL('../../apps/gateway/dist/main.js', import.meta.url));
 export const JWT_SECRET = 'fault-suite-secret-0123456789-abcdefghij';
 export const SYMBOL = 'BTC-USD';
@@ -83,6 +83,8 @@ export interface OrderWatcher {
   /** seqs delivered to the application, per symbol, in delivery order. */
   delivered: Map<string, number[]>;
   gaps: StreamGap[];
+  /** When each gap was reported (ms epoch), same order as `gaps`. */
+  gapTimes: number[];
   resumedAcks: number;
   acks: number;
 }
@@ -98,8 +100,11 @@ export async function watchOrders(userId: string, urls: string[]): Promise<Order
     pongTimeoutMs: 2000,
     resume: process.env.FAULTS_NO_RESUME ? false : true,
   });
-  const watcher: OrderWatcher = { userId, client, delivered: new Map(), gaps: [], resumedAcks: 0, acks: 0 };
-  client.on('gap', (g) => watcher.gaps.push(g));
+  const watcher: OrderWatcher = { userId, client, delivered: new Map(), gaps: [], gapTimes: [], resumedAcks: 0, acks: 0 };
+  client.on('gap', (g) => {
+    watcher.gaps.push(g);
+    watcher.gapTimes.push(Date.now());
+  });
   const sub = client.subscribeOrders('*');
   sub.on('order', (o) => {
     const list = watcher.delivered.get(o.symbol) ?? [];
