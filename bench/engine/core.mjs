@@ -1,5 +1,6 @@
 // Matching-core benchmark: the integer OrderBook, the full SymbolEngine.apply path (validated wire
-// commands in, encoded events and reply out), SymbolEngine.replay (recovery's state-only path) and the npm package nodejs-order-book as a peer, all on
+// commands in, encoded events and reply out), SymbolEngine.replay (recovery's state-only path), recovery's
+// journal path (stored batch bytes of format version 1 and 2 -> decode -> replay) and the npm package nodejs-order-book as a peer, all on
 // the same pre-generated command mix, in the same process.
 //
 //   npx tsc -b tsconfig.build.json && node bench/engine/core.mjs [--commands=200000] [--runs=5]
@@ -20,6 +21,7 @@ import vm from 'node:vm';
 import { createSymbolSpec, validateCommand } from '../../libs/contracts/dist/index.js';
 import { BookOrder, OrderBook, STP_NONE, TIF_GTC, TIF_IOC, createSymbolEngine } from '../../libs/order-book/dist/index.js';
 import peer from 'nodejs-order-book';
+import * as journalFormat from '../../apps/matching-engine/dist/journal/journal-format.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(here, '..', 'results', 'engine-core.json');
@@ -178,6 +180,39 @@ function replayRunner(data) {
   };
 }
 
+/** The mix as the engine journals it: batches of 1,000 commands (bytes as stored), in batch format `version`. */
+function journalBatches(data, version) {
+  const key = `journal${version}`;
+  if (data[key]) return data[key];
+  const encodeEntry = version === 1 ? journalFormat.encodeEntryV1 : journalFormat.encodeEntry;
+  const encodeBatch = version === 1 ? journalFormat.encodeBatchV1 : journalFormat.encodeBatch;
+  const batches = [];
+  for (let i = 0; i < data.count; i += 1000) {
+    const entries = [];
+    for (let j = i; j < Math.min(data.count, i + 1000); j++) entries.push(encodeEntry(1_700_000_000_000 + j, data.wire[j]));
+    batches.push(Buffer.from(encodeBatch(entries)));
+  }
+  return (data[key] = batches);
+}
+
+// Recovery's whole in-process path below the watermark: a stored batch's bytes -> text -> decodeBatch
+// -> replayEntries, once per 1,000 commands (so its latency figures are per batch, not per command).
+function journalReplayRunner(version) {
+  return (data) => {
+    const batches = journalBatches(data, version);
+    const engine = createSymbolEngine(data.spec);
+    return {
+      step(i) {
+        if (i % 1000 !== 0) return;
+        const decoded = journalFormat.decodeBatch(batches[i / 1000].toString());
+        if (!decoded.ok) throw new Error(decoded.reason);
+        journalFormat.replayEntries(engine, decoded.batch);
+      },
+      resting: () => engine.stats.restingOrders,
+    };
+  };
+}
+
 function peerRunner(data) {
   const book = new peer.OrderBook();
   const { kind } = data.core;
@@ -309,6 +344,11 @@ export async function runCoreBench({ commands = 200_000, runs = 5, seed = 42, wr
     const replay = await measure('SymbolEngine.replay (wire command -> state only, as recovery below the watermark)', replayRunner, data, runs);
     log(summary(replay));
     if (replay.restingAtEnd !== apply.restingAtEnd) log(`warning: resting orders differ at the end: apply ${apply.restingAtEnd}, replay ${replay.restingAtEnd}`);
+    const journalV1 = await measure('journal replay, version-1 batches (bytes -> decodeBatch -> replayEntries; latency per 1,000-command batch)', journalReplayRunner(1), data, runs);
+    log(summary(journalV1));
+    const journalV2 = await measure('journal replay, version-2 batches (bytes -> decodeBatch -> replayEntries; latency per 1,000-command batch)', journalReplayRunner(2), data, runs);
+    log(summary(journalV2));
+    for (const j of [journalV1, journalV2]) if (j.restingAtEnd !== apply.restingAtEnd) log(`warning: resting orders differ at the end: apply ${apply.restingAtEnd}, ${j.name} ${j.restingAtEnd}`);
     const nob = await measure('nodejs-order-book 10.1.1 (peer)', peerRunner, data, runs);
     log(summary(nob));
     if (core.restingAtEnd !== apply.restingAtEnd || core.restingAtEnd !== nob.restingAtEnd) {
@@ -323,11 +363,14 @@ export async function runCoreBench({ commands = 200_000, runs = 5, seed = 42, wr
       core: clean(core),
       apply: clean(apply),
       replay: clean(replay),
+      journalReplayV1: clean(journalV1),
+      journalReplayV2: clean(journalV2),
       peer: clean(nob),
       ratios: {
         coreVsPeerThroughput: round(core.commandsPerSecond / nob.commandsPerSecond),
         applyVsPeerThroughput: round(apply.commandsPerSecond / nob.commandsPerSecond),
         replayVsApplyThroughput: round(replay.commandsPerSecond / apply.commandsPerSecond),
+        journalV2VsV1Throughput: round(journalV2.commandsPerSecond / journalV1.commandsPerSecond),
       },
       targets: {
         coreCommandsPerSecondAtLeast1M: core.commandsPerSecond >= 1_000_000,
