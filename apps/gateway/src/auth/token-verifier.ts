@@ -2,7 +2,7 @@ import { webcrypto, type KeyObject } from 'node:crypto';
 import { errors as joseErrors, importSPKI, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { isUserId } from '@trading/contracts';
 import type { GatewayConfig } from '../config/gateway-config.js';
-import { ConfigError } from '../config/config-error.js';
+import { ConfigError } from '@trading/service-config';
 import { AuthError } from './auth-error.js';
 import { JwksFile, JwksFileError, type JwksReload } from './jwks-file.js';
 

@@ -1,10 +1,7 @@
-import { NATS_AUTH_ENV_VARS, NatsAuthConfigError, readNatsAuth, type NatsAuth } from '@trading/nats-auth';
-import { ConfigError } from './config-error.js';
+import { NATS_AUTH_ENV_VARS, readNatsAuth, type NatsAuth } from '@trading/nats-auth';
+import { ConfigError, EnvReader, type Env, type EnvVarSpec, type LogLevel } from '@trading/service-config';
 
-export { ConfigError } from './config-error.js';
-
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export { ConfigError, type EnvVarSpec, type LogLevel } from '@trading/service-config';
 
 export type JwtKeyConfig =
   | { kind: 'secret'; secret: string }
@@ -44,13 +41,6 @@ export interface GatewayConfig {
   writeDelayMs: number;
   /** WRITE_DELAY_MAX_MESSAGES: a write-delay queue this long is published before the delay is up. */
   writeDelayMaxMessages: number;
-}
-
-export interface EnvVarSpec {
-  name: string;
-  /** Default as the string an operator would write; '' = no default (see description). */
-  default: string;
-  description: string;
 }
 
 /** Every variable the gateway reads. The deployment manifests are cross-checked against this list: keep names stable. */
@@ -101,38 +91,10 @@ export const GATEWAY_ENV_VARS: readonly EnvVarSpec[] = [
   },
 ];
 
-type Env = Record<string, string | undefined>;
-
-function raw(env: Env, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const value = raw(env, name);
-  if (value === undefined) return fallback;
-  if (!/^[0-9]+$/.test(value)) throw new ConfigError(name, `must be a whole number, got ${JSON.stringify(value)}`);
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
-  return n;
-}
-
-function natsServers(env: Env): string[] {
-  const value = raw(env, 'NATS_URL') ?? 'nats://127.0.0.1:4222';
-  const servers = value.split(',').map((s) => s.trim()).filter(Boolean);
-  if (servers.length === 0) throw new ConfigError('NATS_URL', 'must list at least one server');
-  for (const server of servers) {
-    if (!/^(nats|tls|ws|wss):\/\/[^\s/]+$/.test(server) && !/^[^\s/:]+:[0-9]+$/.test(server)) {
-      throw new ConfigError('NATS_URL', `${JSON.stringify(server)} is not a NATS URL like nats://host:4222`);
-    }
-  }
-  return servers;
-}
-
-function jwtKey(env: Env): JwtKeyConfig {
-  const secret = raw(env, 'JWT_SECRET');
+function jwtKey(vars: EnvReader, env: Env): JwtKeyConfig {
+  const secret = vars.text('JWT_SECRET');
   const pem = env.JWT_PUBLIC_KEY?.trim() || undefined;
-  const jwks = raw(env, 'JWT_JWKS_FILE');
+  const jwks = vars.text('JWT_JWKS_FILE');
   if ([secret, pem, jwks].filter(Boolean).length > 1) {
     throw new ConfigError(secret ? 'JWT_SECRET' : 'JWT_PUBLIC_KEY', 'set only one of JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_FILE');
   }
@@ -150,15 +112,15 @@ function jwtKey(env: Env): JwtKeyConfig {
   throw new ConfigError('JWT_SECRET', 'one of JWT_SECRET (HS256), JWT_PUBLIC_KEY (RS256/ES256 PEM) or JWT_JWKS_FILE is required');
 }
 
-function idleTimeout(env: Env): number {
-  const seconds = integer(env, 'IDLE_TIMEOUT_SECONDS', 60, 0, 960);
+function idleTimeout(vars: EnvReader): number {
+  const seconds = vars.integer('IDLE_TIMEOUT_SECONDS', 0, 960);
   // uWS refuses timeouts below 8 s (its timer granularity is 4 s).
   if (seconds !== 0 && seconds < 8) throw new ConfigError('IDLE_TIMEOUT_SECONDS', 'must be 0 (disabled) or between 8 and 960');
   return seconds;
 }
 
-function originList(env: Env, name: string, star: boolean): string[] {
-  const value = raw(env, name);
+function originList(vars: EnvReader, name: string, star: boolean): string[] {
+  const value = vars.text(name);
   if (value === undefined) return [];
   const origins = value.split(',').map((s) => s.trim()).filter(Boolean);
   for (const origin of origins) {
@@ -171,8 +133,8 @@ function originList(env: Env, name: string, star: boolean): string[] {
 }
 
 /** CORS may only open what the Origin allow-list lets in; without its own list it follows that one. */
-function corsOrigins(env: Env, allowed: string[]): string[] {
-  const cors = originList(env, 'CORS_ORIGINS', true);
+function corsOrigins(vars: EnvReader, allowed: string[]): string[] {
+  const cors = originList(vars, 'CORS_ORIGINS', true);
   if (cors.length === 0) return allowed;
   if (allowed.length > 0) {
     const outside = cors.filter((o) => !allowed.includes(o));
@@ -181,46 +143,37 @@ function corsOrigins(env: Env, allowed: string[]): string[] {
   return cors;
 }
 
-function natsAuth(env: Env): NatsAuth {
-  try {
-    return readNatsAuth(env);
-  } catch (err) {
-    if (err instanceof NatsAuthConfigError) throw new ConfigError(err.variable, err.message);
-    throw err;
-  }
-}
-
 /** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
-  const logLevel = (raw(env, 'LOG_LEVEL') ?? 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
-  const maxMessagesPerSecond = integer(env, 'MAX_MESSAGES_PER_SECOND', 50, 1, 1_000_000);
-  const allowedOrigins = originList(env, 'ALLOWED_ORIGINS', false);
+  const vars = new EnvReader(env, GATEWAY_ENV_VARS);
+  const logLevel = vars.logLevel();
+  const maxMessagesPerSecond = vars.integer('MAX_MESSAGES_PER_SECOND', 1, 1_000_000);
+  const allowedOrigins = originList(vars, 'ALLOWED_ORIGINS', false);
   return {
-    natsServers: natsServers(env),
-    natsAuth: natsAuth(env),
-    host: raw(env, 'HOST') ?? '0.0.0.0',
-    port: integer(env, 'PORT', 8080, 0, 65535),
-    adminPort: integer(env, 'ADMIN_PORT', 9090, 0, 65535),
-    jwt: jwtKey(env),
-    jwtIssuer: raw(env, 'JWT_ISSUER'),
-    jwtAudience: raw(env, 'JWT_AUDIENCE'),
+    natsServers: vars.natsServers(),
+    natsAuth: vars.parse('NATS_CREDS', (e): NatsAuth => readNatsAuth(e)),
+    host: vars.required('HOST'),
+    port: vars.integer('PORT', 0, 65535),
+    adminPort: vars.integer('ADMIN_PORT', 0, 65535),
+    jwt: jwtKey(vars, env),
+    jwtIssuer: vars.text('JWT_ISSUER'),
+    jwtAudience: vars.text('JWT_AUDIENCE'),
     logLevel,
-    drainMs: integer(env, 'DRAIN_MS', 10_000, 0, 600_000),
-    maxFrameBytes: integer(env, 'MAX_FRAME_BYTES', 16_384, 256, 16 * 1024 * 1024),
-    maxSubscriptionsPerConnection: integer(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
+    drainMs: vars.integer('DRAIN_MS', 0, 600_000),
+    maxFrameBytes: vars.integer('MAX_FRAME_BYTES', 256, 16 * 1024 * 1024),
+    maxSubscriptionsPerConnection: vars.integer('MAX_SUBSCRIPTIONS_PER_CONNECTION', 1, 100_000),
     maxMessagesPerSecond,
-    rateLimitCloseAfter: integer(env, 'RATE_LIMIT_CLOSE_AFTER', 50, 1, 1_000_000),
-    maxConnections: integer(env, 'MAX_CONNECTIONS', 50_000, 1, 10_000_000),
-    maxConnectionsPerIp: integer(env, 'MAX_CONNECTIONS_PER_IP', 1_000, 1, 10_000_000),
-    sendBufferBytes: integer(env, 'SEND_BUFFER_BYTES', 1_048_576, 1024, 1024 * 1024 * 1024),
-    sendBufferSweepMs: integer(env, 'SEND_BUFFER_SWEEP_MS', 100, 5, 60_000),
-    idleTimeoutSeconds: idleTimeout(env),
-    natsRequestTimeoutMs: integer(env, 'NATS_REQUEST_TIMEOUT_MS', 3_000, 50, 120_000),
-    maxHttpBodyBytes: integer(env, 'MAX_HTTP_BODY_BYTES', 16_384, 256, 16 * 1024 * 1024),
-    corsOrigins: corsOrigins(env, allowedOrigins),
+    rateLimitCloseAfter: vars.integer('RATE_LIMIT_CLOSE_AFTER', 1, 1_000_000),
+    maxConnections: vars.integer('MAX_CONNECTIONS', 1, 10_000_000),
+    maxConnectionsPerIp: vars.integer('MAX_CONNECTIONS_PER_IP', 1, 10_000_000),
+    sendBufferBytes: vars.integer('SEND_BUFFER_BYTES', 1024, 1024 * 1024 * 1024),
+    sendBufferSweepMs: vars.integer('SEND_BUFFER_SWEEP_MS', 5, 60_000),
+    idleTimeoutSeconds: idleTimeout(vars),
+    natsRequestTimeoutMs: vars.integer('NATS_REQUEST_TIMEOUT_MS', 50, 120_000),
+    maxHttpBodyBytes: vars.integer('MAX_HTTP_BODY_BYTES', 256, 16 * 1024 * 1024),
+    corsOrigins: corsOrigins(vars, allowedOrigins),
     allowedOrigins,
-    writeDelayMs: integer(env, 'WRITE_DELAY_MS', 0, 0, 1_000),
-    writeDelayMaxMessages: integer(env, 'WRITE_DELAY_MAX_MESSAGES', 1_000, 1, 1_000_000),
+    writeDelayMs: vars.integer('WRITE_DELAY_MS', 0, 1_000),
+    writeDelayMaxMessages: vars.integer('WRITE_DELAY_MAX_MESSAGES', 1, 1_000_000),
   };
 }
