@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { NatsServer, waitFor } from '@trading/testing';
+import { FrameArena, FrameRun } from '../src/nats/frame-arena.js';
 import { FramedPublisher } from '../src/nats/framed-publisher.js';
 
 /**
@@ -84,5 +85,38 @@ describe('FramedPublisher', () => {
     publisher.flush();
     await waitFor(() => got.length === 1, { timeoutMs: 5_000 });
     expect(got[0]!.string()).toBe('{"a":1}');
+  });
+
+  it('frames written ahead by a FrameArena (runs interleaved, across chunks, large payloads kept as messages) arrive run by run with their exact bytes', async () => {
+    const arena = new FrameArena();
+    const runs = [new FrameRun(), new FrameRun(), new FrameRun()];
+    const expected: Array<Array<[string, string]>> = [[], [], []];
+    const big = JSON.stringify({ levels: 'x'.repeat(70 * 1024) });
+    for (let i = 0; i < 9_000; i++) {
+      const r = (i * 7) % 3 === 0 ? 0 : i % 5 < 3 ? 1 : 2;
+      const msg: [string, string] = i === 4_000 ? [`t4.${r}.big`, big] : [`t4.${r}.m${i % 11}`, JSON.stringify({ i, text: i % 13 === 0 ? 'prix \u00e9lev\u00e9 \u20ac \ud83d\ude80' : 'y'.repeat(i % 300) })];
+      arena.add(runs[r]!, msg[0], msg[1]);
+      expected[r]!.push(msg);
+    }
+    for (const run of runs) arena.cut(run);
+    // Run 1 has frames from several chunks, and the big payload as a plain message in between.
+    expect(runs[1]!.parts.some((p) => !(p instanceof Uint8Array)) || runs[0]!.parts.some((p) => !(p instanceof Uint8Array)) || runs[2]!.parts.some((p) => !(p instanceof Uint8Array))).toBe(true);
+    const total = expected.reduce((a, e) => a + e.length, 0) + 1;
+    const got = await collect('t4', total, (p) => {
+      for (const r of [2, 0, 1]) {
+        for (const part of runs[r]!.parts) {
+          if (part instanceof Uint8Array) p.sendFrames(part);
+          else p.publish(part.subject, part.payload);
+        }
+      }
+      p.publish('t4.after', '{"last":true}');
+      p.flush();
+    });
+    const want = [...expected[2]!, ...expected[0]!, ...expected[1]!, ['t4.after', '{"last":true}']];
+    expect(got).toHaveLength(want.length);
+    const mismatch = got.findIndex((m, i) => m.subject !== want[i]![0] || m.string() !== want[i]![1]);
+    expect(mismatch).toBe(-1);
+    const unicode = got.find((m) => m.string().includes('\u20ac'))!;
+    expect(unicode.data).toEqual(new Uint8Array(Buffer.from(unicode.string())));
   });
 });

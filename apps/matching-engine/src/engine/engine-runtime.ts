@@ -14,13 +14,14 @@ import type { Logger } from '../logging/logger.js';
 import { EngineNatsConnection } from '../nats/nats-connection.js';
 import { PROGRESS_BUCKET, PublishWatermarks } from '../progress/publish-watermark.js';
 import { recoverSymbol, type SymbolEngineFactory } from '../sequencer/symbol-recovery.js';
-import { SymbolSequencer } from '../sequencer/symbol-sequencer.js';
+import { SymbolSequencer, type FramePorts } from '../sequencer/symbol-sequencer.js';
 import { SNAPSHOT_STREAM, SnapshotStore, type StoredSnapshot } from '../snapshots/snapshot-store.js';
 import { SymbolEndpoints } from '../transport/symbol-endpoints.js';
 import type { SymbolSlot } from './symbol-slot.js';
 import { forEachLimit } from '../util/for-each-limit.js';
 import { publishText } from '../nats/publish-text.js';
 import { FramedPublisher } from '../nats/framed-publisher.js';
+import { FrameArena } from '../nats/frame-arena.js';
 import { ENGINE_CONFIG, ENGINE_LOGGER, SYMBOL_ENGINE_FACTORY } from './tokens.js';
 
 /** Stay under NATS's default 1 MiB max_payload with room for headers. */
@@ -47,6 +48,12 @@ interface Infrastructure {
   readonly writer: JournalWriter;
   /** Events and replies of released batches, framed in bulk on `conn`. */
   readonly publisher: FramedPublisher;
+  /**
+   * Events and replies waiting for their batch's ack, framed when the command is applied (one
+   * arena for every symbol) and sent through `publisher` at release; undefined when the publisher
+   * cannot frame (the sequencers then keep the strings).
+   */
+  readonly frames: FramePorts | undefined;
   readonly reader: JournalReader;
   readonly snapshots: SnapshotStore;
   readonly watermarks: PublishWatermarks;
@@ -132,12 +139,17 @@ export class EngineRuntime {
           PublishWatermarks.open(conn.nc, config.journalReplicas),
           LeaseManager.open(conn.nc, config.instanceId, config.leaseTtlMs, config.journalReplicas, this.log),
         ]);
+        const publisher = new FramedPublisher(conn.nc);
+        const arena = new FrameArena();
         return {
           conn,
           journalConn,
           jsm,
           writer: new JournalWriter(journalConn.nc, config.journalAppendTimeoutMs),
-          publisher: new FramedPublisher(conn.nc),
+          publisher,
+          frames: publisher.framing
+            ? { add: (run, subject, payload) => arena.add(run, subject, payload), cut: (run) => arena.cut(run), send: (frames) => publisher.sendFrames(frames) }
+            : undefined,
           reader: new JournalReader(journalConn.nc),
           snapshots,
           watermarks,
@@ -251,6 +263,7 @@ export class EngineRuntime {
         recovered.journalSeq,
         {
           publish: (subject, payload) => infra.publisher.publish(subject, payload),
+          frames: infra.frames,
           flushPublishes: () => infra.publisher.flush(),
           // While the lease is held, a batch nobody received ("no responders": a stream leader election)
           // waits for the new leader rather than failing the symbol. Only for this sequencer: once the

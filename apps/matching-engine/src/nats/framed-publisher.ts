@@ -1,4 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
+import { LARGE_PAYLOAD, frameRoom, parseFrames, writeFrame } from './frame-arena.js';
 import { publishText } from './publish-text.js';
 
 /** The one nats.js internal this relies on: the protocol handler's raw write into the outbound buffer. */
@@ -6,19 +7,8 @@ interface RawProtocol {
   sendCommand(cmd: string | Uint8Array, ...payloads: Uint8Array[]): void;
 }
 
-/** Payloads above this (a deep snapshot reply) take nats.js's own publish, with its max_payload check. */
-const LARGE_PAYLOAD = 64 * 1024;
 /** Frames are written into chunks of this size; a full chunk is handed over without waiting for flush(). */
 const CHUNK_BYTES = 512 * 1024;
-
-type Utf8Write = (this: Buffer, text: string, offset: number) => number;
-/** Node's unchecked UTF-8 writer (what `buf.write` calls after checking its arguments), if present. */
-const utf8Write: Utf8Write =
-  typeof (Buffer.prototype as unknown as { utf8Write?: Utf8Write }).utf8Write === 'function'
-    ? (Buffer.prototype as unknown as { utf8Write: Utf8Write }).utf8Write
-    : function (this: Buffer, text: string, offset: number) {
-        return this.write(text, offset, 'utf8');
-      };
 
 /**
  * Publishes a run of messages (a released journal batch: 3-4 per command) by writing their NATS
@@ -54,27 +44,32 @@ export class FramedPublisher {
   }
 
   publish(subject: string, payload: string): void {
-    if (this.raw === undefined || payload.length > LARGE_PAYLOAD || this.nc.isClosed() || this.nc.isDraining()) {
+    if (!this.canFrame() || payload.length > LARGE_PAYLOAD) {
       this.flush();
       publishText(this.nc, subject, payload);
       return;
     }
-    // Worst case: 3 UTF-8 bytes per UTF-16 unit, the header's digits and the CRLFs.
-    const room = 3 * (subject.length + payload.length) + 32;
+    const room = frameRoom(subject, payload);
     if (this.chunk.length - this.end < room) this.newChunk(room);
-    const frameStart = this.end;
-    let at = this.writeHeader(subject, payload.length, frameStart);
-    const written = utf8Write.call(this.chunk, payload, at);
-    if (written !== payload.length) {
-      // Not ASCII: the header must give the byte count. Rare; write the frame again.
-      at = this.writeHeader(subject, Buffer.byteLength(payload), frameStart);
-      at += utf8Write.call(this.chunk, payload, at);
-    } else {
-      at += written;
+    this.end = writeFrame(this.chunk, this.end, subject, payload);
+  }
+
+  /**
+   * Sends frames written ahead of time (`FrameArena`), after everything published here so far. On a
+   * closed or draining connection (or without `sendCommand`) each message takes nats.js `publish`,
+   * which keeps its errors.
+   */
+  sendFrames(frames: Uint8Array): void {
+    this.flush();
+    if (!this.canFrame()) {
+      for (const { subject, payload } of parseFrames(frames)) publishText(this.nc, subject, payload);
+      return;
     }
-    this.chunk[at++] = 13;
-    this.chunk[at++] = 10;
-    this.end = at;
+    this.raw!.sendCommand(frames);
+  }
+
+  private canFrame(): boolean {
+    return this.raw !== undefined && !this.nc.isClosed() && !this.nc.isDraining();
   }
 
   /** Hands every frame written so far to the connection's outbound buffer now. */
@@ -84,32 +79,6 @@ export class FramedPublisher {
     const frames = this.chunk.subarray(this.start, this.end);
     this.start = this.end;
     this.raw!.sendCommand(frames);
-  }
-
-  /**
-   * `PUB <subject> <bytes>\r\n` at `at`, byte by byte: building it as a template string and
-   * encoding that cost as much as writing the payload itself. Returns where the payload goes.
-   */
-  private writeHeader(subject: string, bytes: number, at: number): number {
-    const chunk = this.chunk;
-    chunk[at] = 0x50; // P
-    chunk[at + 1] = 0x55; // U
-    chunk[at + 2] = 0x42; // B
-    chunk[at + 3] = 0x20;
-    at += 4;
-    at += utf8Write.call(chunk, subject, at);
-    chunk[at++] = 0x20;
-    let digits = 1;
-    for (let rest = bytes; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-    let n = bytes;
-    for (let i = at + digits - 1; i >= at; i--) {
-      chunk[i] = 0x30 + (n % 10);
-      n = Math.floor(n / 10);
-    }
-    at += digits;
-    chunk[at++] = 13;
-    chunk[at++] = 10;
-    return at;
   }
 
   private newChunk(room: number): void {

@@ -4,24 +4,37 @@ import { createSymbolEngine } from '@trading/order-book';
 import { EngineMetrics } from '../admin/engine-metrics.js';
 import { decodeBatch } from '../journal/journal-format.js';
 import { JournalFencedError } from '../journal/journal-errors.js';
-import { SymbolSequencer } from './symbol-sequencer.js';
+import { FrameArena, parseFrames } from '../nats/frame-arena.js';
+import { SymbolSequencer, type FramePorts } from './symbol-sequencer.js';
 
 /**
  * The sequencer with the real matching core and an in-memory journal whose acks the test releases
  * by hand, to pin down ordering: nothing leaves before its batch is acknowledged, one batch in
  * flight, refusals in arrival order, nothing released from a failed batch.
  */
-function harness(batchMax = 100) {
+type Mode = 'strings' | 'frames';
+
+/** Frame ports as the runtime wires them (one arena), with sent frames decoded back into messages. */
+function framePorts(arena: FrameArena, published: { subject: string; payload: string }[]): FramePorts {
+  return {
+    add: (run, subject, payload) => arena.add(run, subject, payload),
+    cut: (run) => arena.cut(run),
+    send: (frames) => published.push(...parseFrames(frames)),
+  };
+}
+
+function makeHarness(batchMax = 100, mode: Mode = 'strings', arena = new FrameArena(), symbol = 'BTC-USD') {
   const published: { subject: string; payload: string }[] = [];
   const appends: { payload: string; expected: number; resolve: (seq: number) => void; reject: (err: unknown) => void }[] = [];
   const failures: unknown[] = [];
   let seq = 0;
   const sequencer = new SymbolSequencer(
-    'BTC-USD',
-    createSymbolEngine(createSymbolSpec('BTC-USD')),
+    symbol,
+    createSymbolEngine(createSymbolSpec(symbol)),
     0,
     {
       publish: (subject, payload) => published.push({ subject, payload }),
+      frames: mode === 'frames' ? framePorts(arena, published) : undefined,
       append: (_symbol, payload, expected) => new Promise((resolve, reject) => appends.push({ payload, expected, resolve, reject })),
       onFailure: (_symbol, err) => failures.push(err),
       onReleased: () => undefined,
@@ -41,7 +54,8 @@ const tick = () => new Promise((r) => setImmediate(r));
 const place = (n: number, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ type: 'place', userId: 'u1', clientOrderId: `c${n}`, side: 'buy', orderType: 'limit', price: `${100 + n}.00`, quantity: '1.0000', ...extra });
 
-describe('SymbolSequencer', () => {
+describe.each<Mode>(['strings', 'frames'])('SymbolSequencer (waiting messages kept as %s)', (mode) => {
+  const harness = (batchMax = 100) => makeHarness(batchMax, mode);
   it('releases nothing before the ack; then events then reply per command, in arrival order, refusals included', async () => {
     const h = harness();
     h.sequencer.handleCommand(place(1), 'r1');
@@ -159,6 +173,71 @@ describe('SymbolSequencer', () => {
     expect(s1).toMatchObject({ type: 'OrderBookSnapshot', seq: 1, bids: [['101.00', '1.0000']] });
     const s2 = JSON.parse(h.published.find((p) => p.subject === 's2')!.payload);
     expect(s2.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { depth: expect.any(String) } });
+  });
+
+});
+
+describe('SymbolSequencer', () => {
+  it('framed ahead or kept as strings: the same messages in the same order, two symbols sharing one arena, snapshots over 64 KiB included', async () => {
+    const arena = new FrameArena();
+    const framed = [makeHarness(7, 'frames', arena, 'BTC-USD'), makeHarness(7, 'frames', arena, 'ETH-USD')];
+    const plain = [makeHarness(7, 'strings', undefined, 'BTC-USD'), makeHarness(7, 'strings', undefined, 'ETH-USD')];
+    let rng = 12345;
+    // mulberry32: deterministic, good enough in every bit.
+    const random = (n: number) => {
+      rng = (rng + 0x6d2b79f5) | 0;
+      let t = Math.imul(rng ^ (rng >>> 15), 1 | rng);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * n);
+    };
+    for (let step = 0; step < 3000; step++) {
+      const which = random(2);
+      const r = random(100);
+      const user = `u${random(5)}`;
+      const side = random(2) === 0 ? 'buy' : 'sell';
+      const body =
+        r < 70
+          ? { type: 'place', userId: user, clientOrderId: `c${step}`, side, orderType: random(4) === 0 ? 'ioc' : 'limit', price: `${1000 + random(40) * 10 - 200}.00`, quantity: `${1 + random(3)}.0000` }
+          : r < 90
+            ? { type: 'cancel', userId: user, clientOrderId: `c${step - 1 - random(50)}` }
+            : r < 97
+              ? { type: 'place', userId: user, clientOrderId: `x${step}`, side, orderType: 'limit', price: 'x', 'prix_\u00e9lev\u00e9': 1 }
+              : undefined;
+      for (const h of [framed[which]!, plain[which]!]) {
+        if (body) h.sequencer.handleCommand(JSON.stringify(body), `_INBOX.r${step}`);
+        else if (r < 99) h.sequencer.handleSnapshotRequest('{"depth":3}', `_INBOX.s${step}`);
+        else h.sequencer.handleCommand('not json', `_INBOX.r${step}`);
+      }
+      if (random(10) === 0) {
+        // Ack one pending batch on both sides alike.
+        const k = random(2);
+        for (const h of [framed[k]!, plain[k]!]) if (h.appends.length > 0) await h.ack();
+      }
+      if (step === 1500) {
+        // A deep book and a snapshot reply above the 64 KiB frame limit, in the middle of a batch.
+        for (let i = 0; i < 5000; i++) {
+          const body = JSON.stringify({ type: 'place', userId: 'deep', clientOrderId: `d${i}`, side: 'buy', orderType: 'limit', price: (10 + i / 100).toFixed(2), quantity: '1.0000' });
+          for (const h of [framed[0]!, plain[0]!]) h.sequencer.handleCommand(body, `_INBOX.d${i}`);
+        }
+        for (const h of [framed[0]!, plain[0]!]) h.sequencer.handleSnapshotRequest('{"depth":5000}', '_INBOX.big');
+      }
+      if (random(20) === 0) await tick();
+    }
+    for (let i = 0; i < 2; i++) {
+      while (framed[i]!.appends.length > 0 || plain[i]!.appends.length > 0) {
+        await framed[i]!.ack();
+        await plain[i]!.ack();
+      }
+      await tick();
+    }
+    expect(plain[0]!.published.find((m) => m.subject === '_INBOX.big')!.payload.length).toBeGreaterThan(64 * 1024);
+    expect(plain[0]!.published.some((m) => m.payload.includes('\u00e9'))).toBe(true);
+    for (let i = 0; i < 2; i++) {
+      expect(framed[i]!.published.length).toBeGreaterThan(3000);
+      // Date.now() differs between the two runs: the sequencing time aside, every byte is the same.
+      const sameTime = (list: { subject: string; payload: string }[]) => list.map((m) => ({ subject: m.subject, payload: m.payload.replace(/"ts":\d+/g, '"ts":0') }));
+      expect(sameTime(framed[i]!.published)).toEqual(sameTime(plain[i]!.published));
+    }
   });
 
   it('ends each released run with flushPublishes, before onReleased (the watermark must follow the events)', async () => {

@@ -3,11 +3,18 @@ import type { EncodedEvent, SymbolEngine } from '@trading/order-book';
 import type { EngineMetrics } from '../admin/engine-metrics.js';
 import { encodeBatch, encodeEntry } from '../journal/journal-format.js';
 import { decodeCommand } from '../transport/command-decoder.js';
+import { FrameRun, type PendingMessage } from '../nats/frame-arena.js';
 import { decodeSnapshotRequest } from '../transport/snapshot-request.js';
 
 /** What the sequencer needs from the outside world; small, so tests can drive it directly. */
 export interface SequencerPorts {
   publish(subject: string, payload: string): void;
+  /**
+   * Optional: writes the messages that wait for a batch's ack as NATS frames right away
+   * (`FrameArena`) and sends those bytes at release. Without it they are kept as strings and
+   * `publish`ed one by one at release.
+   */
+  frames?: FramePorts;
   /**
    * Ends a run of `publish` calls: a port that gathers them (FramedPublisher) hands them to NATS
    * now, before `onReleased` lets anything that depends on them (the watermark) go out.
@@ -20,22 +27,39 @@ export interface SequencerPorts {
   onReleased(symbol: string, journalSeq: number, commands: number): void;
 }
 
+export interface FramePorts {
+  add(run: FrameRun, subject: string, payload: string): void;
+  cut(run: FrameRun): void;
+  /** Sends frames `add` wrote, after everything `publish`ed so far. */
+  send(frames: Uint8Array): void;
+}
+
+/** Without frame ports: the run keeps each message as it is, for `publish` at release. */
+const KEEP_MESSAGES: FramePorts = {
+  add: (run, subject, payload) => void run.parts.push({ subject, payload }),
+  cut: () => undefined,
+  send: () => {
+    throw new Error('no frames without frame ports');
+  },
+};
+
 export interface SequencerOptions {
   readonly batchMax: number;
   readonly batchMaxBytes: number;
 }
 
-/** One reply (and the events before it) waiting for its batch to be acknowledged. */
-interface ReleaseItem {
-  readonly events: readonly EncodedEvent[] | undefined;
-  readonly replyTo: string | undefined;
-  readonly reply: string;
-  readonly receivedAt: number;
-}
-
+/**
+ * A batch of journal entries and what its ack releases: the events and replies of its commands and
+ * of the refusals that arrived while it was the newest batch, in arrival order, already framed
+ * when the frame ports are there (nothing but bytes and numbers then waits for the ack).
+ */
 interface Batch {
-  readonly entries: string[];
-  readonly items: ReleaseItem[];
+  /** Journal entries; emptied once the batch is sent (`count` keeps their number). */
+  entries: string[];
+  count: number;
+  readonly run: FrameRun;
+  /** performance.now() at arrival of each reply the batch releases (reply latency metric). */
+  readonly receivedAt: number[];
   bytes: number;
   inFlight: boolean;
 }
@@ -67,7 +91,11 @@ export class SymbolSequencer {
     private readonly ports: SequencerPorts,
     private readonly metrics: EngineMetrics,
     private readonly options: SequencerOptions,
-  ) {}
+  ) {
+    this.frames = ports.frames ?? KEEP_MESSAGES;
+  }
+
+  private readonly frames: FramePorts;
 
   get journalSeq(): number {
     return this.lastJournalSeq;
@@ -91,23 +119,23 @@ export class SymbolSequencer {
     const decoded = decodeCommand(text);
     if (!decoded.ok) {
       this.metrics.countCommand('invalid');
-      this.enqueueRefusal({ events: undefined, replyTo, reply: decoded.reply, receivedAt });
+      this.enqueueRefusal(undefined, replyTo, decoded.reply, receivedAt);
       return;
     }
     const ts = Date.now();
     const result = this.engine.apply(decoded.command, ts);
-    const item: ReleaseItem = { events: result.events, replyTo, reply: result.replyJson, receivedAt };
     if (!result.changedState) {
       this.metrics.countCommand('refused');
-      this.enqueueRefusal(item);
+      this.enqueueRefusal(result.events, replyTo, result.replyJson, receivedAt);
       return;
     }
     this.metrics.countCommand('accepted');
     const entry = encodeEntry(ts, decoded.command);
     const batch = this.openBatch(entry.length);
     batch.entries.push(entry);
+    batch.count++;
     batch.bytes += entry.length + 1;
-    batch.items.push(item);
+    this.addToRun(batch, result.events, replyTo, result.replyJson, receivedAt);
     this.unacked++;
     this.commandsSinceSnapshot++;
     this.scheduleFlush();
@@ -122,7 +150,7 @@ export class SymbolSequencer {
     const decoded = decodeSnapshotRequest(text);
     // Taken now, released in order: it then never shows state that is not yet journaled.
     const reply = decoded.ok ? JSON.stringify(this.engine.snapshot(decoded.depth)) : decoded.reply;
-    this.enqueueRefusal({ events: undefined, replyTo, reply, receivedAt: performance.now() });
+    this.enqueueRefusal(undefined, replyTo, reply, performance.now());
   }
 
   /** Resolves once every applied command is journaled and released. */
@@ -155,21 +183,33 @@ export class SymbolSequencer {
     this.stopped = true;
   }
 
-  private enqueueRefusal(item: ReleaseItem): void {
+  /** Released behind the newest batch, or at once when no batch waits. */
+  private enqueueRefusal(events: readonly EncodedEvent[] | undefined, replyTo: string | undefined, reply: string, receivedAt: number): void {
     const tail = this.batches[this.batches.length - 1];
-    if (tail) tail.items.push(item);
-    else {
-      this.release(item);
-      this.ports.flushPublishes?.();
+    if (tail) {
+      this.addToRun(tail, events, replyTo, reply, receivedAt);
+      return;
     }
+    if (events) for (const event of events) this.ports.publish(event.subject, event.payload);
+    if (replyTo) this.ports.publish(replyTo, reply);
+    this.ports.flushPublishes?.();
+    this.metrics.replyLatency.observe((performance.now() - receivedAt) / 1000);
+  }
+
+  /** The events, then the reply, of one command, to go out when `batch` is acknowledged. */
+  private addToRun(batch: Batch, events: readonly EncodedEvent[] | undefined, replyTo: string | undefined, reply: string, receivedAt: number): void {
+    const { frames } = this;
+    if (events) for (let i = 0; i < events.length; i++) frames.add(batch.run, events[i]!.subject, events[i]!.payload);
+    if (replyTo) frames.add(batch.run, replyTo, reply);
+    batch.receivedAt.push(receivedAt);
   }
 
   private openBatch(entryBytes: number): Batch {
     const tail = this.batches[this.batches.length - 1];
-    if (tail && !tail.inFlight && tail.entries.length < this.options.batchMax && tail.bytes + entryBytes < this.options.batchMaxBytes) {
+    if (tail && !tail.inFlight && tail.count < this.options.batchMax && tail.bytes + entryBytes < this.options.batchMaxBytes) {
       return tail;
     }
-    const batch: Batch = { entries: [], items: [], bytes: 16, inFlight: false };
+    const batch: Batch = { entries: [], count: 0, run: new FrameRun(), receivedAt: [], bytes: 16, inFlight: false };
     this.batches.push(batch);
     return batch;
   }
@@ -189,8 +229,10 @@ export class SymbolSequencer {
     if (!head || head.inFlight || this.failed) return;
     head.inFlight = true;
     const started = performance.now();
-    const count = head.entries.length;
-    this.ports.append(this.symbol, encodeBatch(head.entries), this.lastJournalSeq).then(
+    const count = head.count;
+    const payload = encodeBatch(head.entries);
+    head.entries = [];
+    this.ports.append(this.symbol, payload, this.lastJournalSeq).then(
       (seq) => {
         this.metrics.journalAppendLatency.observe((performance.now() - started) / 1000);
         this.metrics.journalBatchSize.observe(count);
@@ -204,18 +246,23 @@ export class SymbolSequencer {
     if (this.failed) return;
     this.lastJournalSeq = seq;
     this.batches.shift();
-    this.unacked -= batch.entries.length;
-    for (const item of batch.items) this.release(item);
+    this.unacked -= batch.count;
+    this.release(batch);
     this.ports.flushPublishes?.();
-    this.ports.onReleased(this.symbol, seq, batch.entries.length);
+    this.ports.onReleased(this.symbol, seq, batch.count);
     if (this.batches.length > 0) this.flush();
     else this.notifyIdle();
   }
 
-  private release(item: ReleaseItem): void {
-    if (item.events) for (const event of item.events) this.ports.publish(event.subject, event.payload);
-    if (item.replyTo) this.ports.publish(item.replyTo, item.reply);
-    this.metrics.replyLatency.observe((performance.now() - item.receivedAt) / 1000);
+  private release(batch: Batch): void {
+    const { frames, ports } = this;
+    frames.cut(batch.run);
+    for (const part of batch.run.parts) {
+      if (part instanceof Uint8Array) frames.send(part);
+      else ports.publish((part as PendingMessage).subject, (part as PendingMessage).payload);
+    }
+    const now = performance.now();
+    for (const receivedAt of batch.receivedAt) this.metrics.replyLatency.observe((now - receivedAt) / 1000);
   }
 
   /**
