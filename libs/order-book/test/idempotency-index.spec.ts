@@ -23,7 +23,7 @@ describe('IdempotencyIndex with one clientOrderId used by several users', () => 
   });
 
   it('keeps every field of a finished order, across ring growth and wrap-around', () => {
-    const index = new IdempotencyIndex(1500); // the ring starts at 1,024 records and doubles
+    const index = new IdempotencyIndex(1500); // records are kept in chunks of 4,096
     const made: BookOrder[] = [];
     for (let i = 1; i <= 5000; i++) {
       const o = new BookOrder(i, `u${i % 7}`, (i % 2) as 0 | 1, 100 + i, 10 + i, i % 5 === 0, (i % 3) as 0 | 1 | 2, i % 4 === 0, (i % 4) as 0 | 1 | 2 | 3);
