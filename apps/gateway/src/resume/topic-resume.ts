@@ -30,7 +30,7 @@ interface Buffered {
 /**
  * Resume of one uWS topic from per-subject seqs (`points`: NATS subject -> last seq the client has).
  * The connection already holds NATS interest in the topic but is not on it yet:
- * 1. tap the live messages into a buffer and make sure the server has the subscription (flush);
+ * 1. tap the live messages into a buffer and wait until the server has the subscription (whenLive);
  * 2. find where each subject's replay starts (RESUME_UNAVAILABLE if any point is out of the window);
  * 3. acknowledge, then send every retained event with seq > point, in stream order;
  * 4. in one synchronous step: send the buffered live events not yet delivered (dedupe by seq), then
@@ -45,7 +45,8 @@ export async function resumeTopic(ctx: GatewayContext, host: ResumeHost, topic: 
     const positions = new Map<string, number>();
     let starts: [string, ResumeStart][];
     try {
-      await withTimeout(ctx.link.nc.flush(), ctx.config.natsRequestTimeoutMs);
+      // The NATS subscription is in effect on the server (its SUB is sent with the turn's batch and confirmed by a flush).
+      await withTimeout(ctx.interest.whenLive(topic), ctx.config.natsRequestTimeoutMs);
       starts = await Promise.all([...points].map(async ([subject, after]) => [subject, await ctx.history.findStart(subject, after)] as [string, ResumeStart]));
     } catch (err) {
       ctx.log.warn({ err, topic }, 'resume: event history not readable');

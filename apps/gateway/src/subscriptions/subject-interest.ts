@@ -12,13 +12,17 @@ const CATCH_UP_CONCURRENCY = 32;
 export type SubjectTap = (subject: string, data: Uint8Array) => void;
 
 interface Held {
-  subscription: Subscription;
+  /** Undefined until the batch this subject was acquired in has been subscribed (the same tick). */
+  subscription?: Subscription;
+  kind: 'trade' | 'order';
+  subjectName: string;
   refs: number;
   /**
    * Resolves once nats-server has processed our SUB (a flush round trip). Until then an event
    * published by another connection can overtake the SUB, so acks wait for it.
    */
   ready: Promise<void>;
+  markReady: () => void;
   live: boolean;
   /** Resuming connections buffering this subject's live messages (rare; undefined otherwise). */
   taps?: Set<SubjectTap>;
@@ -38,6 +42,49 @@ export class SubjectInterest {
   /** Subjects whose NATS subscription closed without us asking: /readyz fails while any exist. */
   readonly dead = new Set<string>();
   private catchUpRun: Promise<void> = Promise.resolve();
+  private liveCount = 0;
+  /**
+   * Subjects acquired in this event-loop turn. They are subscribed together in setImmediate and
+   * confirmed by ONE flush round trip: connections arriving in the same turn (a reconnect wave,
+   * many /ws/orders users) share one write of their SUBs and one PING/PONG instead of one each.
+   */
+  private batch?: { subject: string; entry: Held }[];
+  private readonly subscribeBatch = () => {
+    const batch = this.batch ?? [];
+    this.batch = undefined;
+    const subscribed: Held[] = [];
+    for (const { subject, entry } of batch) {
+      if (this.held.get(subject) !== entry) {
+        entry.markReady(); // released before its SUB went out: nothing to wait for
+        continue;
+      }
+      try {
+        entry.subscription = this.subscribe(subject, entry.kind, entry);
+        subscribed.push(entry);
+      } catch (err) {
+        // The connection is closed or draining: report the subject dead rather than pretend it is live.
+        this.log.error({ err, subject }, 'NATS subscribe failed');
+        this.dead.add(subject);
+        entry.markReady();
+      }
+    }
+    if (subscribed.length === 0) return;
+    // While NATS is down the flush waits for the reconnect (or fails): either way the acks follow.
+    void this.link.nc.flush().then(
+      () => undefined,
+      () => undefined,
+    ).then(() => {
+      for (const entry of subscribed) {
+        // Released while the flush was in flight: it no longer counts.
+        if (this.held.get(entry.subjectName) === entry) {
+          entry.live = true;
+          this.liveCount++;
+        }
+        entry.markReady();
+      }
+      this.onSubjectCountChange();
+    });
+  };
 
   constructor(
     private readonly link: NatsLink,
@@ -47,11 +94,9 @@ export class SubjectInterest {
     private readonly onSubjectCountChange: () => void,
   ) {}
 
-  /** Subjects whose subscription the server has confirmed. */
+  /** Subjects whose subscription the server has confirmed (counted, not scanned: it is read on every change). */
   get size(): number {
-    let live = 0;
-    for (const held of this.held.values()) if (held.live) live++;
-    return live;
+    return this.liveCount;
   }
 
   /** Resolves when the subscription for `subject` is in effect on the server (at once if not held). */
@@ -65,17 +110,14 @@ export class SubjectInterest {
       held.refs++;
       return;
     }
-    const entry = { refs: 1, lastSeqs: new Map(), live: false } as unknown as Held;
-    entry.subscription = this.subscribe(subject, kind, entry);
-    // While NATS is down the flush waits for the reconnect (or fails): either way the ack follows.
-    entry.ready = this.link.nc.flush().then(
-      () => undefined,
-      () => undefined,
-    ).then(() => {
-      entry.live = true;
-      this.onSubjectCountChange();
-    });
+    const entry = { refs: 1, lastSeqs: new Map(), live: false, kind, subjectName: subject } as unknown as Held;
+    entry.ready = new Promise<void>((resolve) => (entry.markReady = resolve));
     this.held.set(subject, entry);
+    if (!this.batch) {
+      this.batch = [];
+      setImmediate(this.subscribeBatch);
+    }
+    this.batch.push({ subject, entry });
   }
 
   /**
@@ -98,7 +140,11 @@ export class SubjectInterest {
     if (--held.refs > 0) return;
     this.held.delete(subject);
     this.dead.delete(subject);
-    held.subscription.unsubscribe();
+    if (held.live) {
+      held.live = false;
+      this.liveCount--;
+    }
+    held.subscription?.unsubscribe(); // none yet: the batch skips it
     this.onSubjectCountChange();
   }
 
