@@ -44,6 +44,9 @@ describe('FramedPublisher', () => {
       ['t1._INBOX.abc.7', '{"ok":true}'],
       ['t1.unicode', '{"message":"prix \u00e9lev\u00e9 \u20ac \ud83d\ude80"}'],
       ['t1.empty', ''],
+      // Subjects: non-ASCII (the UTF-8 writer) and longer than the ASCII loop takes.
+      ['t1.sujet.\u00e9t\u00e9', '{"subject":"utf-8"}'],
+      [`t1.long.${'s'.repeat(200)}`, '{"subject":"long"}'],
       ['t1.after', '{"seq":2}'],
     ];
     const got = await collect('t1', sent.length, (p) => {

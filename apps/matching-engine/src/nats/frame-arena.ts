@@ -74,7 +74,16 @@ function writeHeader(chunk: Buffer, at: number, subject: string, bytes: number):
   chunk[at + 2] = 0x42; // B
   chunk[at + 3] = 0x20;
   at += 4;
-  at += utf8Write.call(chunk, subject, at);
+  // Subjects are short and ASCII: a JS loop beats a native call per subject. Anything else (a
+  // non-ASCII reply subject) takes the UTF-8 writer.
+  const length = subject.length;
+  let ascii = length <= 128;
+  for (let i = 0; ascii && i < length; i++) {
+    const c = subject.charCodeAt(i);
+    if (c < 0x80) chunk[at + i] = c;
+    else ascii = false;
+  }
+  at += ascii ? length : utf8Write.call(chunk, subject, at);
   chunk[at++] = 0x20;
   let digits = 1;
   for (let rest = bytes; rest >= 10; rest = Math.floor(rest / 10)) digits++;

@@ -43,6 +43,11 @@ export class EngineNatsConnection {
       // nats.js writes its outbound buffer to the socket every 32 KiB by default; a released batch
       // is often a few hundred KiB of events and replies, so fewer, larger writes save syscalls.
       pendingLimit: 512 * 1024,
+      // nats.js otherwise builds an Error (a stack trace) per request up front, in case it times
+      // out: a visible share of the engine's CPU at moderate rates, where every small journal batch
+      // is a request. Failures keep their type (TimeoutError, RequestError with its cause); the
+      // engine logs their messages, not the stacks.
+      noAsyncTraces: true,
     } as Parameters<typeof connect>[0]);
     log.info({ server: nc.getServer() }, 'connected to NATS');
     return new EngineNatsConnection(nc, log);
