@@ -8,15 +8,17 @@ import { engineTestBed, record, waitForLogs, waitForRoles } from './engine-harne
 
 /**
  * Recovery republishing a long unpublished tail (issue 3): the journal holds 36,000 commands of one
- * symbol and no watermark, as after a crash that never saved one, so every event (about 100,000,
+ * symbol and no watermark, as after a crash that never saved one, so every event (about 88,000,
  * some 30 MB) goes out again while the engine recovers. Republishing all of it at once used to
  * pile it into the main connection's outbound buffer; lease renewals (same connection) waited
  * behind it, the lease lapsed mid-recovery and the symbol was recovered again and again. Now the
- * recovery waits for the server every few MiB. With the 1.5 s lease of the test engines, the
- * symbol must become owner without ever losing its lease, and every event must arrive exactly
- * once, in order, byte for byte what the first run published. The first half of the journal is in
- * the old batch format (version 1), the second in the current one: a journal that lived through
- * the upgrade.
+ * events go out on the journal connection and recovery waits for the server every few MiB. With
+ * the 1.5 s lease of the test engines, the symbol must become owner without ever stepping down,
+ * and every event must arrive exactly once, in order, byte for byte what the first run published.
+ * The first half of the journal is in the old batch format (version 1), the second in the current
+ * one: a journal that lived through the upgrade. (At this size the old code passed as well; the
+ * failure needed about 2 M events into full resume-window streams: bench/engine/replay.mjs with
+ * BENCH_REPLAY_UNPUBLISHED=1, figures in docs/benchmarks.md.)
  */
 const SYMBOL = 'RPB-USD';
 const spec = createSymbolSpec(SYMBOL, '0.01', '0.001');
@@ -94,8 +96,8 @@ describe('republishing a long unpublished journal tail', () => {
     await waitForRoles(engine, [SYMBOL], 'owner', 90_000);
     const [owner] = await waitForLogs(engine, 'owner of symbol');
     expect(owner).toMatchObject({ symbol: SYMBOL, replayedCommands: entries.length, republishedEvents: events.length });
+    // Never stepped down (a retried renewal is fine; a lapse would have recovered, and republished, again).
     expect(engine.service.logs).not.toContain('"msg":"no longer owner of symbol"');
-    expect(engine.service.logs).not.toContain('lease renewal failed');
 
     // Owner is said after a flush on the same connection, so everything republished has reached the server.
     await bed.nc.flush();
