@@ -4,7 +4,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { delay, NatsServer, waitFor } from '@trading/testing';
 import { pino } from 'pino';
 import { LEASE_BUCKET, LeaseManager, type LeaseLossCause } from './lease-manager.js';
-import { jittered, leaseTiming } from './lease-timing.js';
+import { jittered, leaseTiming, type LeaseTiming } from './lease-timing.js';
 
 /**
  * The lease manager against a real single-node nats-server that goes away for a while: an outage
@@ -16,7 +16,7 @@ describe('LeaseManager', () => {
     for (const fn of cleanup.splice(0).reverse()) await Promise.resolve(fn()).catch(() => undefined);
   });
 
-  async function setup(ttlMs: number) {
+  async function setup(ttlMs: number, timing: Partial<LeaseTiming> = {}) {
     const nats = await NatsServer.start({ jetstream: true });
     cleanup.push(() => nats.dispose());
     const open = async (instanceId: string) => {
@@ -24,7 +24,7 @@ describe('LeaseManager', () => {
       cleanup.push(() => nc.close());
       const lines: string[] = [];
       const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
-      const leases = await LeaseManager.open(nc, instanceId, ttlMs, 1, log);
+      const leases = await LeaseManager.open(nc, instanceId, ttlMs, 1, log, timing);
       cleanup.push(() => leases.stop());
       const lost: { symbol: string; reason: string; cause: LeaseLossCause }[] = [];
       leases.start({ onLost: (symbol, reason, cause) => lost.push({ symbol, reason, cause }), onReleased: () => undefined });
@@ -65,13 +65,31 @@ describe('LeaseManager', () => {
     expect(await b.leases.ownerOfSymbol('BTC-USD')).toBe('engine-a');
   });
 
-  it('steps down (cause "unrenewed") when the outage outlasts the lease, and can take it back after', async () => {
-    const { nats, open } = await setup(1500);
+  it('keeps the lease through an outage longer than the TTL: the key aged out meanwhile and is created again', async () => {
+    const { nats, open, kv } = await setup(1500);
+    const a = await open('engine-a');
+    expect(await a.leases.tryAcquire('XRP-USD')).toBe(true);
+
+    await nats.stop();
+    await delay(3000); // twice the TTL: the key's max age passes while nobody can write it
+    await nats.restart();
+
+    await waitFor(() => (a.lines.join('').includes('lease key was gone; created it again') ? true : undefined), { timeoutMs: 10_000, description: 'the key created again' });
+    expect(a.lost).toEqual([]);
+    expect(a.leases.holds('XRP-USD')).toBe(true);
+    const b = await open('engine-b');
+    expect(await b.leases.tryAcquire('XRP-USD')).toBe(false);
+    expect(await b.leases.ownerOfSymbol('XRP-USD')).toBe('engine-a');
+    expect((await revisionOf(kv, 'XRP-USD'))).toBeGreaterThan(1);
+  });
+
+  it('steps down (cause "unrenewed") when the outage outlasts the lease and its grace, and can take it back after', async () => {
+    const { nats, open } = await setup(1500, { lapseGraceMs: 1000 });
     const a = await open('engine-a');
     expect(await a.leases.tryAcquire('ETH-USD')).toBe(true);
 
     await nats.stop();
-    await waitFor(() => (a.lost.length > 0 ? true : undefined), { timeoutMs: 5000, description: 'the lease given up' });
+    await waitFor(() => (a.lost.length > 0 ? true : undefined), { timeoutMs: 8000, description: 'the lease given up' });
     expect(a.lost).toEqual([{ symbol: 'ETH-USD', reason: expect.stringContaining('lease not renewed in time'), cause: 'unrenewed' }]);
     expect(a.leases.holds('ETH-USD')).toBe(false);
     await nats.restart();
@@ -106,9 +124,9 @@ describe('LeaseManager', () => {
 
 describe('leaseTiming', () => {
   it('keeps the retry window inside the TTL and short request timeouts for short TTLs', () => {
-    expect(leaseTiming(1500)).toEqual({ renewIntervalMs: 500, requestTimeoutMs: 375, safetyMarginMs: 200, retryBaseMs: 75 });
+    expect(leaseTiming(1500)).toEqual({ renewIntervalMs: 500, requestTimeoutMs: 375, safetyMarginMs: 200, retryBaseMs: 75, lapseGraceMs: 10_000 });
     // Large TTLs (10k symbols) keep the nats.js default request timeout.
-    expect(leaseTiming(60_000)).toEqual({ renewIntervalMs: 20_000, requestTimeoutMs: 5000, safetyMarginMs: 6000, retryBaseMs: 250 });
+    expect(leaseTiming(60_000)).toEqual({ renewIntervalMs: 20_000, requestTimeoutMs: 5000, safetyMarginMs: 6000, retryBaseMs: 250, lapseGraceMs: 60_000 });
   });
 
   it('jitters between 1x and 2x of the base', () => {

@@ -12,6 +12,14 @@ export interface LeaseTiming {
   readonly safetyMarginMs: number;
   /** Base delay between renewal retries; each retry waits between 1x and 2x of it (jitter). */
   readonly retryBaseMs: number;
+  /**
+   * How long an owner keeps a lease it could not renew past the point where the key may have aged
+   * out, while the lease bucket does not answer (no responders, timeouts, 503: a JetStream leader
+   * election). Nobody can write the key while its stream has no leader; once it answers, the owner
+   * finds the key still its own, re-creates it if it aged out, or steps down if someone else holds it.
+   * Past this, it steps down (`unrenewed`) so that a standby that can reach JetStream gets all traffic.
+   */
+  readonly lapseGraceMs: number;
 }
 
 export function leaseTiming(ttlMs: number): LeaseTiming {
@@ -21,6 +29,9 @@ export function leaseTiming(ttlMs: number): LeaseTiming {
     requestTimeoutMs: clamp(Math.floor(ttlMs / 4), 250, 5000),
     safetyMarginMs: Math.max(200, Math.floor(ttlMs / 10)),
     retryBaseMs: clamp(Math.floor(ttlMs / 20), 50, 250),
+    // Longer than a JetStream meta plus stream leader election after a node loss (2-9 s measured with
+    // nats-server 2.9 on a loaded 2-core machine, docs/reliability.md).
+    lapseGraceMs: Math.max(10_000, ttlMs),
   };
 }
 
