@@ -78,9 +78,10 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const guard = new SendBufferGuard<SocketData>(config.sendBufferBytes, () => sockets, (ws) => ws.getUserData().session.closeSlow());
   const publisher = new TopicPublisher(app, metrics, (bytes) => guard.noteSent(bytes), { delayMs: config.writeDelayMs, maxMessages: config.writeDelayMaxMessages });
   const countSubjects = () => metrics.natsSubjects.set((ctx?.interest.size ?? 0) + (books?.size ?? 0));
-  const interest = new SubjectInterest(link, publisher, metrics, log, countSubjects);
+  const history = new StreamHistory(link.nc, RESUME_MAX_EVENTS);
+  const interest = new SubjectInterest(link, publisher, metrics, log, countSubjects, history);
   books = new BookRegistry(link, publisher, metrics, log, config.natsRequestTimeoutMs, countSubjects);
-  ctx = { config, log, metrics, app, link, interest, publisher, books, history: new StreamHistory(link.nc, RESUME_MAX_EVENTS), verifier, quota: new ConnectionQuota(config.maxConnections, config.maxConnectionsPerIp), guard, sockets, state };
+  ctx = { config, log, metrics, app, link, interest, publisher, books, history, verifier, quota: new ConnectionQuota(config.maxConnections, config.maxConnectionsPerIp), guard, sockets, state };
 
   app.ws<SocketData>('/*', websocketBehavior(ctx));
   registerOrderRoutes(app, ctx);

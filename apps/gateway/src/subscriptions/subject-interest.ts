@@ -7,6 +7,15 @@ import { fastSeq } from '../resume/fast-seq.js';
 
 /** Subjects caught up in parallel after a NATS reconnect. */
 const CATCH_UP_CONCURRENCY = 32;
+/**
+ * How long a live subject whose seq jumped is held while the missing events are looked for in the
+ * retention stream. They can arrive late: the engine sends its last second of events again after
+ * its own NATS reconnect (docs/reliability.md), and JetStream stores them a moment later.
+ */
+export const GAP_REPAIR_WAIT_MS = 3000;
+const GAP_REPAIR_POLL_MS = 100;
+/** Most stored events one repair sends (newer ones than the jump included); beyond it, a gap. */
+const GAP_REPAIR_MAX_EVENTS = 10_000;
 
 /** A per-connection listener that sees a subject's messages while that connection resumes. */
 export type SubjectTap = (subject: string, data: Uint8Array) => void;
@@ -28,8 +37,13 @@ interface Held {
   taps?: Set<SubjectTap>;
   /** Last seq forwarded per concrete subject: where a catch-up after a NATS reconnect starts. */
   lastSeqs: Map<string, number>;
-  /** Set from a NATS disconnect until the catch-up is done: live messages wait here, in order. */
+  /**
+   * Set from a NATS disconnect until the catch-up is done, or from a live seq jump until the gap
+   * repair is done: live messages wait here, in order.
+   */
   held?: { subject: string; data: Uint8Array }[];
+  /** A gap repair is running on this subject: it, not the catch-up, releases the held messages. */
+  repairing?: boolean;
 }
 
 /**
@@ -92,6 +106,9 @@ export class SubjectInterest {
     private readonly metrics: GatewayMetrics,
     private readonly log: Logger,
     private readonly onSubjectCountChange: () => void,
+    /** Where a live seq jump is repaired from; without it a jump is forwarded as it is. */
+    private readonly history?: StreamHistory,
+    private readonly gapRepairWaitMs = GAP_REPAIR_WAIT_MS,
   ) {}
 
   /** Subjects whose subscription the server has confirmed (counted, not scanned: it is read on every change). */
@@ -164,8 +181,18 @@ export class SubjectInterest {
           held.held.push({ subject: msg.subject, data: msg.data.slice() });
           return;
         }
-        this.publisher.publish(subject, msg.data, startedAt);
         const seq = fastSeq(msg.data);
+        if (seq !== undefined) {
+          const last = held.lastSeqs.get(msg.subject);
+          // A jump: events were lost on the way here. Hold the subject and fetch them from the
+          // retention stream for every local subscriber at once, rather than pass the gap on.
+          if (last !== undefined && seq > last + 1 && this.history) {
+            held.held = [{ subject: msg.subject, data: msg.data.slice() }];
+            if (!held.repairing) void this.repairGaps(subject, held);
+            return;
+          }
+        }
+        this.publisher.publish(subject, msg.data, startedAt);
         if (seq !== undefined) held.lastSeqs.set(msg.subject, seq);
       },
     });
@@ -214,42 +241,128 @@ export class SubjectInterest {
   private async catchUpTopic(history: StreamHistory, maxEvents: number, topic: string, held: Held): Promise<void> {
     let caughtUp = 0;
     try {
-      for (const [subject, last] of held.lastSeqs) {
+      for (const subject of [...held.lastSeqs.keys()]) {
         try {
-          const start = await history.findStart(subject, last);
-          if (start.kind !== 'replay' || start.lastSeq - last > maxEvents) continue;
-          let position = start.streamSeq;
-          let delivered = last;
-          for (;;) {
-            const event = await history.read(subject, position);
-            if (!event || this.held.get(topic) !== held) break;
-            position = event.streamSeq + 1;
-            if (event.seq <= delivered) continue;
-            this.publisher.publish(topic, event.data, performance.now());
-            delivered = event.seq;
-            caughtUp++;
-          }
-          held.lastSeqs.set(subject, delivered);
+          caughtUp += await this.sendRetained(history, maxEvents, topic, held, subject);
         } catch (err) {
           this.log.warn({ err, subject }, 'catch-up after NATS reconnect failed for this subject');
         }
       }
     } finally {
-      // Synchronously: the held live messages not covered by the catch-up, then direct forwarding again.
-      const pending = held.held ?? [];
-      held.held = undefined;
-      for (const { subject, data } of pending) {
-        const seq = fastSeq(data);
-        const last = held.lastSeqs.get(subject);
-        if (seq !== undefined && last !== undefined && seq <= last) continue;
-        this.publisher.publish(topic, data, performance.now());
-        if (seq !== undefined) held.lastSeqs.set(subject, seq);
-      }
+      // A jump left among the held messages (the engine's resend may not be stored yet) is repaired.
+      if (!held.repairing) void this.repairGaps(topic, held);
     }
     if (caughtUp > 0) {
       this.metrics.catchUpEvents.inc(caughtUp);
       this.log.info({ topic, events: caughtUp }, 'caught up events missed during a NATS disconnect');
     }
+  }
+
+  /**
+   * Publishes the retained events of `subject` after the last seq forwarded on the topic, in order.
+   * `held.lastSeqs` is the one cursor, checked and advanced synchronously around each publish, so a
+   * catch-up and a gap repair of the same subject never send a seq twice or go backwards.
+   */
+  private async sendRetained(history: StreamHistory, maxEvents: number, topic: string, held: Held, subject: string): Promise<number> {
+    const from = held.lastSeqs.get(subject) ?? 0;
+    const start = await history.findStart(subject, from);
+    if (start.kind !== 'replay' || start.lastSeq - from > maxEvents) return 0;
+    let position = start.streamSeq;
+    let sent = 0;
+    for (;;) {
+      const event = await history.read(subject, position);
+      if (!event || this.held.get(topic) !== held) return sent;
+      position = event.streamSeq + 1;
+      if (event.seq <= (held.lastSeqs.get(subject) ?? 0)) continue;
+      this.publisher.publish(topic, event.data, performance.now());
+      held.lastSeqs.set(subject, event.seq);
+      sent++;
+    }
+  }
+
+  /**
+   * Releases the held messages of a topic in order. Where one jumps past the last seq forwarded on
+   * its subject (events were lost on the way here), the rest stay held while the missing events are
+   * looked for in the retention stream, until they are there or GAP_REPAIR_WAIT_MS is over; then
+   * the release goes on. Unrepaired, the clients see the jump (a gap, never silent). The release up
+   * to the first jump is synchronous, so with nothing missing, forwarding goes direct at once.
+   */
+  private async repairGaps(topic: string, held: Held): Promise<void> {
+    held.repairing = true;
+    const deadline = performance.now() + this.gapRepairWaitMs;
+    let jumps = 0;
+    let unrepaired = 0;
+    let current = '';
+    try {
+      for (;;) {
+        const jump = this.releaseUntilJump(topic, held);
+        if (!jump) return;
+        const { subject, last, received } = jump;
+        const key = `${subject} ${last}`;
+        if (key !== current) {
+          current = key;
+          jumps++;
+        }
+        if (this.history && this.held.get(topic) === held) {
+          try {
+            await this.sendRetained(this.history, GAP_REPAIR_MAX_EVENTS, topic, held, subject);
+          } catch (err) {
+            this.log.warn({ err, subject }, 'gap repair: retention stream not readable');
+          }
+        }
+        if ((held.lastSeqs.get(subject) ?? 0) >= received - 1) continue;
+        if (performance.now() >= deadline || this.held.get(topic) !== held || !this.history) {
+          unrepaired++;
+          this.log.warn({ topic, subject, after: last, received, filledUpTo: held.lastSeqs.get(subject) ?? last }, 'live seq jump not repairable in time: forwarded as a gap');
+          // The next pass forwards the jumping message as it is, then the rest.
+          held.lastSeqs.set(subject, received - 1);
+          continue;
+        }
+        await new Promise((resolve) => setTimeout(resolve, GAP_REPAIR_POLL_MS));
+      }
+    } finally {
+      held.repairing = false;
+      if (jumps > unrepaired) {
+        this.metrics.gapRepairs.labels('repaired').inc(jumps - unrepaired);
+        this.log.info({ topic, repaired: jumps - unrepaired }, 'live seq jump repaired');
+      }
+      if (unrepaired > 0) this.metrics.gapRepairs.labels('unrepaired').inc(unrepaired);
+    }
+  }
+
+  /**
+   * Synchronously publishes the held messages in order, dropping those already sent (seq at or
+   * below the subject's cursor), up to the first one that jumps; returns that jump, or undefined
+   * with the hold lifted (direct forwarding again).
+   */
+  private releaseUntilJump(topic: string, held: Held): { subject: string; last: number; received: number } | undefined {
+    const pending = held.held ?? [];
+    let i = 0;
+    for (; i < pending.length; i++) {
+      const { subject, data } = pending[i];
+      const seq = fastSeq(data);
+      const last = held.lastSeqs.get(subject);
+      if (seq !== undefined && last !== undefined) {
+        if (seq <= last) continue;
+        if (seq > last + 1) {
+          // The missing one may be held further on (an engine resend arriving after a newer event).
+          const k = pending.findIndex((p, j) => j > i && p.subject === subject && fastSeq(p.data) === last + 1);
+          if (k >= 0) {
+            const [missing] = pending.splice(k, 1);
+            this.publisher.publish(topic, missing.data, performance.now());
+            held.lastSeqs.set(subject, last + 1);
+            i--;
+            continue;
+          }
+          held.held = pending.slice(i);
+          return { subject, last, received: seq };
+        }
+      }
+      this.publisher.publish(topic, data, performance.now());
+      if (seq !== undefined) held.lastSeqs.set(subject, seq);
+    }
+    held.held = undefined;
+    return undefined;
   }
 
   /** A subscription closed by the server (permissions, connection closed): mark dead and try again. */
