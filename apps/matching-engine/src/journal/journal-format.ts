@@ -12,7 +12,7 @@ import type { PlaceCommand, TradingCommand } from '@trading/contracts';
  *
  * Version 2 (positional): one flat array, each entry a run of values whose second says its kind:
  *   {"v":2,"e":[ts,0,userId,clientOrderId,flags,price,quantity, ts,1,userId,orderId, ...]}
- *   - 0 place: `flags` packs side, orderType, timeInForce, postOnly and stp (see PLACE_FLAGS);
+ *   - 0 place: `flags` packs side, orderType, timeInForce, postOnly and stp (layout below);
  *     `price` is the decimal string, or null for a market order; `quantity` the decimal string.
  *   - 1 cancel by orderId: ts,1,userId,orderId
  *   - 2 cancel by clientOrderId: ts,2,userId,clientOrderId
@@ -151,7 +151,7 @@ function decodeV2(values: unknown[]): DecodedBatch {
   const n = values.length;
   while (i < n) {
     const kind = values[i + 1];
-    if (!isTs(values[i]) || (kind !== 0 && kind !== 1 && kind !== 2 && kind !== 3) || i + KIND_WIDTH[kind] > n) {
+    if (!isTs(values[i]) || (kind !== KIND_PLACE && kind !== KIND_CANCEL_ORDER_ID && kind !== KIND_CANCEL_CLIENT_ORDER_ID && kind !== KIND_RAW) || i + KIND_WIDTH[kind] > n) {
       return { ok: false, reason: `malformed entry at value ${i}` };
     }
     if (kind === KIND_PLACE) {
