@@ -53,8 +53,19 @@ export interface SymbolEngine {
    * `validated`: the command is known to have passed DTO validation (validateCommand) already, e.g.
    * a journal entry, which is written only for an accepted command, so that check is skipped; the
    * symbol rules are checked as always. A command that would fail the DTOs must not be passed so.
+   * `accepted`: the command is known to have been accepted (changedState) when it was applied in
+   * exactly this state, e.g. an entry of this symbol's journal replayed in order: a place then
+   * cannot be an idempotent repeat, so its (userId, clientOrderId) lookup is skipped. Passing it for
+   * a command that was a repeat would place a second order under the same key.
+   * After the last replayed command call `finishReplay()` (not required for correctness).
    */
-  replay(command: TradingCommand, ts: number, validated?: boolean): boolean;
+  replay(command: TradingCommand, ts: number, validated?: boolean, accepted?: boolean): boolean;
+  /**
+   * Does now what `replay` leaves for later: indexes the keys of the orders that finished during
+   * the replay, for idempotent retries (otherwise done by the first command that needs them).
+   * Recovery calls it once at the end, so that the first live command does not pay for it.
+   */
+  finishReplay(): void;
   /** Aggregated book, best first; `seq` is the last OrderBookUpdate seq applied (0 if none). */
   snapshot(depth?: number): OrderBookSnapshot;
   exportState(): SymbolEngineState;

@@ -248,12 +248,16 @@ function fillCancel(c: CancelScratch, values: readonly unknown[], i: number, byO
 /**
  * State-only replay of every entry (recovery below the published watermark). Version-2 entries
  * were validated when they were sequenced (only accepted commands are journaled), so the core
- * skips the DTO check for them (`replay(..., true)`); symbol rules are still checked.
+ * skips the DTO check for them (`replay(..., true)`); symbol rules are still checked. Every entry,
+ * of either version, is passed as accepted (`replay(..., validated, true)`): the journal holds a
+ * symbol's accepted commands in order, so no place is an idempotent repeat and the core skips
+ * that lookup.
+ * Call `engine.finishReplay()` after the last batch (recovery does).
  */
 export function replayEntries(engine: SymbolEngine, batch: JournalEntries): void {
   if (batch.version === 1) {
     const entries = batch.entries;
-    for (let i = 0; i < entries.length; i++) engine.replay(entries[i].command, entries[i].ts);
+    for (let i = 0; i < entries.length; i++) engine.replay(entries[i].command, entries[i].ts, false, true);
     return;
   }
   const values = batch.values;
@@ -264,9 +268,9 @@ export function replayEntries(engine: SymbolEngine, batch: JournalEntries): void
   while (i < n) {
     const ts = values[i] as number;
     const kind = values[i + 1] as number;
-    if (kind === KIND_PLACE) engine.replay(fillPlace(place, values, i) as PlaceCommand, ts, true);
-    else if (kind === KIND_RAW) engine.replay(values[i + 2] as TradingCommand, ts);
-    else engine.replay(fillCancel(cancel, values, i, kind === KIND_CANCEL_ORDER_ID) as TradingCommand, ts, true);
+    if (kind === KIND_PLACE) engine.replay(fillPlace(place, values, i) as PlaceCommand, ts, true, true);
+    else if (kind === KIND_RAW) engine.replay(values[i + 2] as TradingCommand, ts, false, true);
+    else engine.replay(fillCancel(cancel, values, i, kind === KIND_CANCEL_ORDER_ID) as TradingCommand, ts, true, true);
     i += KIND_WIDTH[kind];
   }
 }

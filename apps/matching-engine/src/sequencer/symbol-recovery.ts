@@ -110,6 +110,9 @@ export async function recoverSymbol(spec: SymbolSpec, factory: SymbolEngineFacto
     windowFlush = flush;
     return previous;
   });
+  // What replay left for later (the idempotency keys of orders that finished meanwhile) is done
+  // now, inside recovery, not by the first live command.
+  engine.finishReplay();
   // Everything republished has reached the server before the symbol is served: events published
   // later, on any connection, come after them (and so does the watermark).
   if (lastFlush) await lastFlush.catch(() => undefined);

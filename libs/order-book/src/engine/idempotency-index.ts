@@ -8,31 +8,40 @@ export const DEFAULT_IDEMPOTENCY_WINDOW = 1_000_000;
  * Live orders are always kept; finished orders are kept in a FIFO bounded by `window` (oldest
  * finished first out) so memory stays bounded. A key evicted from the window can be reused.
  *
- * One map holds both kinds: a live order is its BookOrder (it rests on the book), a finished one
- * is the sequence number of its record in `FinishedOrders` (compact numbers, see there). Finishing
- * an order writes that record and swaps the map value: the per-command cost is one map lookup
- * and at most one insertion.
+ * Two maps, both keyed by clientOrderId alone (a lookup builds no key string and an entry keeps no
+ * string of its own: the order or its record already holds the clientOrderId):
+ * - `live`: the resting orders (BookOrder). It holds about as many keys as the book has orders, so
+ *   it stays small and its lookups stay in cache; cancel by clientOrderId reads only this one.
+ * - `finishedByKey`: the finished orders in the window, as the sequence number of their record in
+ *   `FinishedOrders` (compact numbers, see there). It grows to the window (a million keys by
+ *   default), and each operation on it is mostly cache misses, so it is written as little as
+ *   possible: once per finished order, and lazily. Records are appended to `done` at once; the
+ *   keys of records from `indexed` on are added to this map only when a lookup needs it (`get`,
+ *   or `catchUp`), in record order. A record evicted before then is never indexed at all.
+ *   Recovery's journal replay does no lookup (its entries were accepted when journaled), so the
+ *   whole replay indexes its finished orders once, at the end (`catchUp`).
+ * Before this split one map held both kinds, and a finished order cost four operations on the big
+ * map (a lookup and an insert when placed, a lookup and a swap of the value when finished).
  *
- * The map is keyed by clientOrderId alone, so a lookup builds no key string and an entry keeps no
- * string of its own (the order already holds its clientOrderId). The value is the entry itself
- * while one user has that clientOrderId, and becomes a userId -> entry map once several do (users
- * counting "1", "2", ... each). This replaced a `${userId} ${clientOrderId}` key: that string was
- * built, flattened and hashed on every place and retained for every kept order. (A map per user
- * avoids the key strings but costs more: measured 700 against 545 bytes per order with 10,000
- * symbols of 100 orders and 97 users each.)
+ * The value of a key is the entry itself while one user has that clientOrderId, and becomes a
+ * userId -> entry map once several do (users counting "1", "2", ... each). This replaced a
+ * `${userId} ${clientOrderId}` key: that string was built, flattened and hashed on every place and
+ * retained for every kept order. (A map per user avoids the key strings but costs more: measured
+ * 700 against 545 bytes per order with 10,000 symbols of 100 orders and 97 users each.)
+ *
+ * Invariant that makes the lazy index exact: a (userId, clientOrderId) has at most one entry in
+ * the window, live or finished (a key is reused only after its finished order left the window), so
+ * indexing records later, in order, gives the same map as indexing each at once.
  */
-type Entry = BookOrder | number;
-type Slot = Entry | Map<string, Entry>;
+type LiveSlot = BookOrder | Map<string, BookOrder>;
+type DoneSlot = number | Map<string, number>;
 
 export class IdempotencyIndex {
-  private readonly byClientOrderId = new Map<string, Slot>();
+  private readonly live = new Map<string, LiveSlot>();
+  private readonly finishedByKey = new Map<string, DoneSlot>();
   private readonly done = new FinishedOrders();
-  /**
-   * The slot found by the last `get` (key and slot), valid until the next change: a place looks its
-   * key up and, when accepted, adds it right after, so `add` need not look again.
-   */
-  private probeKey: string | undefined = undefined;
-  private probeSlot: Slot | undefined = undefined;
+  /** Records before this sequence number (and still in the window) are in `finishedByKey`. */
+  private indexed = 0;
 
   constructor(readonly window: number) {}
 
@@ -41,84 +50,110 @@ export class IdempotencyIndex {
    * detached BookOrder rebuilt from its record (read it, do not keep or change it).
    */
   get(userId: string, clientOrderId: string): BookOrder | undefined {
-    const entry = this.entry(userId, clientOrderId);
-    return typeof entry === 'number' ? this.done.order(entry) : entry;
+    const live = this.liveEntry(userId, clientOrderId);
+    if (live !== undefined) return live;
+    if (this.indexed < this.done.tail) this.catchUp();
+    const slot = this.finishedByKey.get(clientOrderId);
+    if (slot === undefined) return undefined;
+    const seq = typeof slot === 'number' ? (this.done.ownerOf(slot) === userId ? slot : undefined) : slot.get(userId);
+    return seq === undefined ? undefined : this.done.order(seq);
   }
 
   /** The live (resting) order with this key, if any. */
   getLive(userId: string, clientOrderId: string): BookOrder | undefined {
-    const entry = this.entry(userId, clientOrderId);
-    return entry !== undefined && typeof entry !== 'number' && entry.level !== null ? entry : undefined;
+    const entry = this.liveEntry(userId, clientOrderId);
+    return entry !== undefined && entry.level !== null ? entry : undefined;
   }
 
-  private entry(userId: string, clientOrderId: string): Entry | undefined {
-    const slot = this.byClientOrderId.get(clientOrderId);
-    this.probeKey = clientOrderId;
-    this.probeSlot = slot;
+  private liveEntry(userId: string, clientOrderId: string): BookOrder | undefined {
+    const slot = this.live.get(clientOrderId);
     if (slot === undefined) return undefined;
     if (slot instanceof Map) return slot.get(userId);
-    return this.ownerOf(slot) === userId ? slot : undefined;
+    return slot.owner === userId ? slot : undefined;
   }
 
-  private ownerOf(entry: Entry): string {
-    return typeof entry === 'number' ? this.done.ownerOf(entry) : entry.owner;
-  }
-
-  /** Records a new order under (owner, clientOrderId), live or already finished (see `finished`). */
+  /** Records a new live order under (owner, clientOrderId); when it finishes, call `finished`. */
   add(order: BookOrder): void {
-    this.set(order.owner, order.clientOrderId, order);
-  }
-
-  private set(owner: string, key: string, entry: Entry): void {
-    const slot = key === this.probeKey ? this.probeSlot : this.byClientOrderId.get(key);
-    this.probeKey = undefined;
-    if (slot === undefined || (!(slot instanceof Map) && this.ownerOf(slot) === owner)) {
-      this.byClientOrderId.set(key, entry);
+    const owner = order.owner;
+    const key = order.clientOrderId;
+    const slot = this.live.get(key);
+    if (slot === undefined || (!(slot instanceof Map) && slot.owner === owner)) {
+      this.live.set(key, order);
     } else if (slot instanceof Map) {
-      slot.set(owner, entry);
+      slot.set(owner, order);
     } else {
-      this.byClientOrderId.set(
+      this.live.set(
         key,
-        new Map<string, Entry>([
-          [this.ownerOf(slot), slot],
-          [owner, entry],
+        new Map<string, BookOrder>([
+          [slot.owner, slot],
+          [owner, order],
         ]),
       );
     }
   }
 
-  /** Removes the entry under (owner, key) if it is still `entry` (the key may have been reused). */
-  private remove(owner: string, key: string, entry: Entry): void {
-    this.probeKey = undefined;
-    const slot = this.byClientOrderId.get(key);
-    if (slot === entry) {
-      this.byClientOrderId.delete(key);
-    } else if (slot instanceof Map && slot.get(owner) === entry) {
-      slot.delete(owner);
-      if (slot.size === 0) this.byClientOrderId.delete(key);
-    }
+  /** Records a new order that finished in the command that placed it (never rested): no live entry. */
+  addFinished(order: BookOrder): void {
+    if (this.window > 0) this.pushDone(order);
   }
 
   /** Marks an order as finished (filled, canceled or expired): it now counts against the window. */
   finished(order: BookOrder): void {
     const owner = order.owner;
     const key = order.clientOrderId;
-    if (this.window <= 0) {
-      this.remove(owner, key, order);
-      return;
+    const slot = this.live.get(key);
+    if (slot === order) this.live.delete(key);
+    else if (slot instanceof Map && slot.get(owner) === order) {
+      slot.delete(owner);
+      if (slot.size === 0) this.live.delete(key);
     }
-    this.probeKey = undefined;
-    const seq = this.done.push(order);
-    // The key now names the record instead of the order (unless it was reused meanwhile).
-    const slot = this.byClientOrderId.get(key);
-    if (slot === order) this.byClientOrderId.set(key, seq);
-    else if (slot instanceof Map && slot.get(owner) === order) slot.set(owner, seq);
+    if (this.window > 0) this.pushDone(order);
+  }
+
+  private pushDone(order: BookOrder): void {
+    this.done.push(order);
     if (this.done.size > this.window) {
       const oldest = this.done.head;
-      const oldestOwner = this.done.ownerOf(oldest);
-      const oldestKey = this.done.clientOrderIdOf(oldest);
+      // Never indexed (evicted before any lookup needed it): nothing to remove.
+      if (oldest < this.indexed) this.unindex(this.done.ownerOf(oldest), this.done.clientOrderIdOf(oldest), oldest);
       this.done.shift();
-      this.remove(oldestOwner, oldestKey, oldest);
+    }
+  }
+
+  /** Adds the keys of the records not indexed yet to `finishedByKey` (see the class comment). */
+  catchUp(): void {
+    const tail = this.done.tail;
+    const map = this.finishedByKey;
+    const done = this.done;
+    for (let seq = Math.max(this.indexed, done.head); seq < tail; seq++) {
+      const owner = done.ownerOf(seq);
+      const key = done.clientOrderIdOf(seq);
+      const slot = map.get(key);
+      if (slot === undefined || (typeof slot === 'number' && done.ownerOf(slot) === owner)) {
+        map.set(key, seq);
+      } else if (typeof slot !== 'number') {
+        slot.set(owner, seq);
+      } else {
+        map.set(
+          key,
+          new Map<string, number>([
+            [done.ownerOf(slot), slot],
+            [owner, seq],
+          ]),
+        );
+      }
+    }
+    this.indexed = tail;
+  }
+
+  /** Removes the finished entry under (owner, key) if it is still `seq` (the key may have been reused). */
+  private unindex(owner: string, key: string, seq: number): void {
+    const slot = this.finishedByKey.get(key);
+    if (slot === seq) {
+      this.finishedByKey.delete(key);
+    } else if (slot instanceof Map && slot.get(owner) === seq) {
+      slot.delete(owner);
+      if (slot.size === 0) this.finishedByKey.delete(key);
     }
   }
 

@@ -115,6 +115,12 @@ export class MatchingSymbolEngine implements SymbolEngine {
    * BookOrder) as always, so idempotent retries after a replay return the original bytes.
    */
   private silent = false;
+  /**
+   * True inside `replay(..., accepted = true)`: the place is known to have been accepted in exactly
+   * this state (a journal entry), so it cannot be an idempotent repeat and the key lookup is
+   * skipped (on a big idempotency window that lookup was the largest cost of a replayed place).
+   */
+  private accepted = false;
 
   constructor(
     readonly spec: SymbolSpec,
@@ -156,13 +162,19 @@ export class MatchingSymbolEngine implements SymbolEngine {
     }
   }
 
-  replay(command: TradingCommand, ts: number, validated = false): boolean {
+  replay(command: TradingCommand, ts: number, validated = false, accepted = false): boolean {
     this.silent = true;
+    this.accepted = accepted;
     try {
       return this.run(command, ts, validated).changedState;
     } finally {
       this.silent = false;
+      this.accepted = false;
     }
+  }
+
+  finishReplay(): void {
+    this.idempotency.catchUp();
   }
 
   snapshot(depth?: number): OrderBookSnapshot {
@@ -189,7 +201,8 @@ export class MatchingSymbolEngine implements SymbolEngine {
     if (details !== undefined) return refuse(CommandErrorCode.VALIDATION_FAILED, 'order breaks the symbol rules', details);
     const userId = command.userId;
     const clientOrderId = command.clientOrderId;
-    const prior = this.idempotency.get(userId, clientOrderId);
+    // A journaled place was accepted when it was journaled: it is no repeat (see `accepted`).
+    const prior = this.accepted ? undefined : this.idempotency.get(userId, clientOrderId);
     if (prior !== undefined) {
       if (!samePlace(prior, p)) {
         return refuse(CommandErrorCode.DUPLICATE_CLIENT_ORDER_ID, `clientOrderId "${clientOrderId}" was already used for a different order`);
@@ -297,8 +310,8 @@ export class MatchingSymbolEngine implements SymbolEngine {
     order.placeTradeId = lastFillTrade;
     order.placeFillPrice = lastFillTrade === NO_FILL ? 0 : lastFillPrice;
     order.placeFillQty = lastFillTrade === NO_FILL ? 0 : lastFillQty;
-    this.idempotency.add(order);
-    if (!rested) this.idempotency.finished(order);
+    if (rested) this.idempotency.add(order);
+    else this.idempotency.addFinished(order);
 
     if (silent) {
       // Only the book's seq is left to advance (trade seqs are the trade ids, already counted).
