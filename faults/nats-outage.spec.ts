@@ -2,6 +2,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { delay, NatsCluster, NatsServer, waitFor } from '@trading/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connectivityLines, diagnoseGaps } from './support/gap-diagnosis.js';
 import { GroundTruth } from './support/ground-truth.js';
 import { OrderLoad } from './support/order-load.js';
@@ -34,8 +36,16 @@ describe('fault: NATS outages', () => {
     return { engine, gateway, nc, users, watchers };
   }
 
-  async function underLoad(nc: NatsConnection, users: string[], services: Service[], fault: () => Promise<void>, beforeFault?: () => Promise<void>) {
+  async function underLoad(
+    nc: NatsConnection,
+    users: string[],
+    services: Service[],
+    fault: () => Promise<void>,
+    beforeFault?: () => Promise<void>,
+    onAckTimes?: (times: number[]) => void,
+  ) {
     const load = new OrderLoad(nc, users, 100);
+    onAckTimes?.(load.ackTimes);
     const probe = new ReadinessProbe(services);
     await waitFor(() => (load.acked.length >= 100 ? true : undefined), { timeoutMs: 20_000, description: '100 orders before the fault' });
     await beforeFault?.();
@@ -91,9 +101,8 @@ describe('fault: NATS outages', () => {
     cleanup.push(() => cluster.dispose());
     // Engine and gateway are given only node 1, so they are surely connected to the node that dies; they
     // learn the other nodes from the cluster (INFO connect_urls) and must reconnect there. The engine runs
-    // with the default LEASE_TTL_MS (5 s), longer than a JetStream leader election (2-5 s in nats-server
-    // 2.9): the fault stack's 1.5 s is for fast takeover in the engine-kill test and would let the lease
-    // lapse whenever the lease bucket's leader was on the killed node (docs/engine.md, "Leases").
+    // with the default LEASE_TTL_MS (5 s); the lease is kept through the lease bucket's election even
+    // when that outlasts the TTL (docs/engine.md, "Leases: lease bucket outages").
     // Info logs (NATS reconnects, catch-ups) are printed, with times relative to the kill, if a client reports a gap.
     const { engine, gateway, nc, users, watchers } = await stack(cluster.urls[0], { JOURNAL_REPLICAS: '3', EVENTS_REPLICAS: '3', LEASE_TTL_MS: '5000', LOG_LEVEL: 'info' }, cluster.natsUrl, { LOG_LEVEL: 'info' });
     // What the engine published, as a subscriber on a surviving node saw it (for the gap diagnosis).
@@ -102,16 +111,38 @@ describe('fault: NATS outages', () => {
     const truth = new GroundTruth(survivor, 'trading.order.>');
     await survivor.flush();
     const leadersAtKill: Record<string, string | undefined> = {};
-    const { load, probe, faultAt, recoveryMs, orderEntryPauseMs } = await underLoad(
+    let killedAt = 0;
+    let ackTimes: number[] = [];
+    // FAULTS_LOG_DIR=dir keeps every run's engine, gateway and surviving nats-server logs (loops of this scenario).
+    const keepLogs = (outcome: Record<string, unknown>) => {
+      const dir = process.env.FAULTS_LOG_DIR;
+      if (!dir) return;
+      const run = join(dir, `cluster-kill-${killedAt || Date.now()}`);
+      mkdirSync(run, { recursive: true });
+      writeFileSync(join(run, 'engine.log'), engine.service.logs);
+      writeFileSync(join(run, 'gateway.log'), gateway.service.logs);
+      cluster.nodes.forEach((node, i) => writeFileSync(join(run, `nats-n${i + 1}.log`), node.log));
+      writeFileSync(join(run, 'outcome.json'), JSON.stringify({ ...outcome, killedAt, leadersAtKill, killedNode: `n1-${cluster.nodes[0].port}`, ackTimes: ackTimes.filter((t) => t >= killedAt - 2000).map((t) => t - killedAt) }));
+    };
+    const loaded = await underLoad(
       nc,
       users,
       [engine, gateway],
-      () => cluster.nodes[0].kill(),
+      async () => {
+        killedAt = Date.now();
+        await cluster.nodes[0].kill();
+      },
       async () => {
         const jsm = await jetstreamManager(survivor, { checkAPI: false });
         for await (const info of jsm.streams.list()) leadersAtKill[info.config.name] = info.cluster?.leader;
       },
-    );
+      (times) => (ackTimes = times),
+    ).catch((err: unknown) => {
+      keepLogs({ failed: (err as Error).message });
+      throw err;
+    });
+    const { load, probe, faultAt, recoveryMs, orderEntryPauseMs } = loaded;
+    keepLogs({ recoveryMs, orderEntryPauseMs });
     expect(await load.verifyAcked()).toEqual([]);
     await waitFor(async () => ((await engine.readyz()) === 200 && (await gateway.readyz()) === 200 ? true : undefined), { timeoutMs: 30_000, description: 'ready again' });
     await eventsFlowAgain(nc, watchers).catch((err: unknown) => {
@@ -133,11 +164,12 @@ describe('fault: NATS outages', () => {
       console.log(`gateway:\n${connectivityLines(gateway.service.logs, faultAt).join('\n')}\nengine:\n${connectivityLines(engine.service.logs, faultAt).join('\n')}`);
     }
     const notReadyFor = (o: typeof gw) => (o.sawNotReady ? o.readyAgainAt! - faultAt : 0);
-    // Losing one node of three must not stop order entry for long. While JetStream elects new leaders
-    // the engine keeps its still-valid lease and retakes the symbol quickly; before that it gave the
-    // symbol up and waited out two 5 s takeover timeouts (10-16 s pauses in 4 of 8 runs). The pause is
-    // a measured figure, reported (docs/reliability.md), not a timed assertion: on this shared 2-core
-    // machine a JetStream election alone can outlast the 5 s lease. Order entry must come back.
+    // Losing one node of three must not stop order entry for long: about one journal stream leader
+    // election (3-8 s with nats-server 2.9 on this machine). The engine keeps its lease while the lease
+    // bucket elects a leader, even past the TTL, and journal appends wait for the new journal leader;
+    // before (issue 7) the lease lapsed whenever the killed node led the lease bucket, and the rebuild
+    // that followed took up to 33 s in a loop of 25 runs. The pause is a measured figure, reported
+    // (docs/reliability.md), not a timed assertion; order entry must come back (45 s give-up above).
     if (orderEntryPauseMs >= 8000) console.log(engine.service.logs.slice(-6000));
     expect(recoveryMs).toBeDefined(); // orders were acknowledged again after the kill
     // Bytes of events and replies the engine sent again after its reconnect (publish-resend.ts).
