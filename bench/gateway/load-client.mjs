@@ -7,6 +7,8 @@
 // "receive hrtime - publish hrtime" is meaningful across the publisher and these clients. The
 // publisher writes its hrtime minus a shared base (so the value fits a double exactly) as
 // `"benchNs":"<n>"`, the last field of each payload.
+import net from 'node:net';
+import { createHash, randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import hdr from 'hdr-histogram-js';
 import { SignJWT } from 'jose';
@@ -18,6 +20,11 @@ class LoadClientError extends Error {
 }
 
 const sockets = new Set();
+/** Connections opened by the raw upgrade client (connection-rate phase): plain TCP sockets after a 101. */
+const rawSockets = new Set();
+// One key per process is enough for the server (it only echoes its hash); the expected accept value is computed once.
+const WS_KEY = randomBytes(16).toString('base64');
+const WS_ACCEPT = createHash('sha1').update(`${WS_KEY}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64').toLowerCase();
 let tokens = [];
 let baseNsNumber = 0;
 let counting = newCounting(undefined);
@@ -105,8 +112,96 @@ function countPerSocket(bytes, source) {
   entry.last = seq;
 }
 
+/**
+ * One WebSocket upgrade with a minimal HTTP/1.1 client: the request line and headers a browser
+ * sends, then the response must be `101` with the right `Sec-WebSocket-Accept`. Used by the
+ * connection-rate phase with BENCH_RAW_UPGRADE_CLIENT=1, to see how much of the load clients' CPU
+ * per handshake is the `ws` client's own (on loopback most of it turned out to be TCP setup: about
+ * 150 us with this client against 170-250 us with `ws`). After the 101 the socket is held open and
+ * whatever the server sends is discarded.
+ */
+function rawUpgrade(target, path, localAddress, token, onDone) {
+  const socket = net.connect({ host: target.hostname, port: Number(target.port), localAddress });
+  let head = '';
+  let settled = false;
+  const done = (outcome) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    onDone(outcome, socket);
+  };
+  const timer = setTimeout(() => {
+    done('timeout');
+    socket.destroy();
+  }, 10_000);
+  socket.setNoDelay(true);
+  socket.once('connect', () =>
+    socket.write(
+      `GET ${path} HTTP/1.1\r\nHost: ${target.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${WS_KEY}\r\nSec-WebSocket-Version: 13\r\n` +
+        (token ? `Authorization: Bearer ${token}\r\n` : '') +
+        '\r\n',
+    ),
+  );
+  const onData = (chunk) => {
+    head += chunk.toString('latin1');
+    const end = head.indexOf('\r\n\r\n');
+    if (end < 0) {
+      if (head.length > 16_384) done('oversized response');
+      return;
+    }
+    socket.removeListener('data', onData);
+    const status = /^HTTP\/1\.1 (\d{3})/.exec(head)?.[1];
+    if (status !== '101') return done(`HTTP ${status ?? '?'}`);
+    const headers = head.slice(0, end).toLowerCase();
+    if (!headers.includes(`\r\nsec-websocket-accept: ${WS_ACCEPT}`)) return done('bad Sec-WebSocket-Accept');
+    socket.on('data', () => undefined); // frames after the upgrade (pings): read and dropped
+    done('open');
+  };
+  socket.on('data', onData);
+  socket.on('error', (err) => done(err.code ?? err.message));
+  socket.on('close', () => done('closed before 101'));
+}
+
+async function openRaw({ url, count, concurrency, localAddresses, auth }) {
+  if (auth && tokens.length < count) throw new LoadClientError(`only ${tokens.length} tokens prepared for ${count} connections`);
+  const target = new URL(url);
+  const path = `${target.pathname}${target.search}`;
+  let next = 0;
+  let opened = 0;
+  let failed = 0;
+  const failures = {};
+  const startNs = process.hrtime.bigint();
+  let endNs = startNs;
+  const attempt = (index) =>
+    new Promise((resolve) =>
+      rawUpgrade(target, path, localAddresses[index % localAddresses.length], auth ? tokens[index] : undefined, (outcome, socket) => {
+        if (outcome !== 'open') {
+          failed++;
+          failures[outcome] = (failures[outcome] ?? 0) + 1;
+          socket.destroy();
+          return resolve();
+        }
+        opened++;
+        endNs = process.hrtime.bigint();
+        rawSockets.add(socket);
+        socket.on('close', () => {
+          if (!rawSockets.delete(socket)) return;
+          unexpectedCloses++;
+          closeCodes.raw = (closeCodes.raw ?? 0) + 1;
+        });
+        resolve();
+      }),
+    );
+  const lane = async () => {
+    while (next < count) await attempt(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+  return { opened, failed, failures, startNs: String(startNs), endNs: String(endNs), client: 'raw' };
+}
+
 /** Opens `count` sockets with at most `concurrency` handshakes in flight; resolves with timings. */
-async function open({ url, count, concurrency, localAddresses, auth }) {
+async function open({ url, count, concurrency, localAddresses, auth, raw = false }) {
+  if (raw) return openRaw({ url, count, concurrency, localAddresses, auth });
   if (auth && tokens.length < count) throw new LoadClientError(`only ${tokens.length} tokens prepared for ${count} connections`);
   let next = 0;
   let opened = 0;
@@ -167,6 +262,9 @@ async function prepareTokens({ secret, count, prefix }) {
 async function closeAll({ timeoutMs = 10_000 } = {}) {
   const all = [...sockets];
   sockets.clear();
+  const raws = [...rawSockets];
+  rawSockets.clear();
+  for (const socket of raws) socket.destroy();
   await Promise.race([
     Promise.all(
       all.map(
@@ -180,7 +278,7 @@ async function closeAll({ timeoutMs = 10_000 } = {}) {
     ),
     new Promise((resolve) => setTimeout(resolve, timeoutMs).unref()),
   ]);
-  return { closed: all.length };
+  return { closed: all.length + raws.length };
 }
 
 function count({ tag, perSocket = false }) {

@@ -10,7 +10,8 @@
 // point on the same subscribers, 10; 0 = off), BENCH_LIGHT_SECONDS (3), BENCH_IDLE_CONNECTIONS (10000),
 // BENCH_AUTH_CONNECTIONS (5000), BENCH_CAPACITY_EVENTS (events of the saturation phase, 1000 = 1M
 // deliveries with 1,000 subscribers; 0 = off), BENCH_CAPACITY_BURST (20), BENCH_CAPACITY_WINDOW
-// (events the publisher may be ahead of the deliveries, 100), BENCH_SOURCE_ADDRESSES (16), BENCH_MAX_SECONDS (600: the whole
+// (events the publisher may be ahead of the deliveries, 100), BENCH_RAW_UPGRADE_CLIENT (0; 1 = the
+// connection-rate phase uses a minimal HTTP upgrade client instead of `ws`), BENCH_SOURCE_ADDRESSES (16), BENCH_MAX_SECONDS (600: the whole
 // run is aborted past it), BENCH_GATEWAY_MAIN (another gateway build's dist/main.js). `--quick` shrinks everything for a smoke run (results not written);
 // `--chart-only` redraws the SVG from the last results file.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -59,6 +60,8 @@ function readConfig() {
     idleConnections: intEnv('BENCH_IDLE_CONNECTIONS', q(10_000, 500), 1, 60_000),
     authConnections: intEnv('BENCH_AUTH_CONNECTIONS', q(5_000, 300), 1, 60_000),
     capacityEvents: intEnv('BENCH_CAPACITY_EVENTS', q(1_000, 100), 0, 100_000),
+    // 1: the connection-rate phase uses the minimal raw upgrade client instead of `ws` (0, default, as in earlier runs).
+    rawUpgradeClient: intEnv('BENCH_RAW_UPGRADE_CLIENT', 0, 0, 1) === 1,
     capacityBurst: intEnv('BENCH_CAPACITY_BURST', 20, 1, 10_000),
     capacityWindow: intEnv('BENCH_CAPACITY_WINDOW', 100, 1, 100_000),
     sourceAddressCount: intEnv('BENCH_SOURCE_ADDRESSES', 16, 1, 250),

@@ -17,13 +17,14 @@ export class PhaseError extends Error {
 
 const sum = (results, key) => results.reduce((total, r) => total + r[key], 0);
 
-async function openAll(ctx, url, total, { concurrency, auth = false }) {
+async function openAll(ctx, url, total, { concurrency, auth = false, raw = false }) {
   const results = await ctx.clients.all('open', (i) => ({
     url,
     count: ctx.clients.share(total, i),
     concurrency,
     localAddresses: ctx.sourceAddresses,
     auth,
+    raw,
   }));
   const failures = {};
   for (const r of results) for (const [reason, n] of Object.entries(r.failures)) failures[reason] = (failures[reason] ?? 0) + n;
@@ -333,7 +334,8 @@ export async function measureCapacity(ctx, target, subscribers) {
 export async function measureConnectionRate(ctx, target) {
   const cpuBefore = readCpu(target.pid);
   const clientCpuBefore = readCpuOfAll(ctx.clients.pids);
-  const open = await openAll(ctx, target.url('/ws/orders'), ctx.config.authConnections, { concurrency: ctx.config.authConcurrency, auth: true });
+  // BENCH_RAW_UPGRADE_CLIENT=1: the minimal upgrade client (101 + Sec-WebSocket-Accept checked) instead of `ws`.
+  const open = await openAll(ctx, target.url('/ws/orders'), ctx.config.authConnections, { concurrency: ctx.config.authConcurrency, auth: true, raw: ctx.config.rawUpgradeClient });
   const cpuAfter = readCpu(target.pid);
   const clientCpuNs = readCpuOfAll(ctx.clients.pids) - clientCpuBefore;
   await closeAll(ctx);
