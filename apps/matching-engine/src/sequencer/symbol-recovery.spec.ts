@@ -78,11 +78,11 @@ async function recover(batches: readonly JournalBatch[], watermark: number, snap
     // (replay runs through apply internally: count only the calls recovery makes.)
     let inReplay = false;
     engine.apply = (c, ts) => (inReplay || calls.apply++, apply(c, ts));
-    engine.replay = (c, ts, validated) => {
+    engine.replay = (c, ts, validated, accepted) => {
       calls.replay++;
       inReplay = true;
       try {
-        return replay(c, ts, validated);
+        return replay(c, ts, validated, accepted);
       } finally {
         inReplay = false;
       }
