@@ -359,10 +359,10 @@ export class MatchingSymbolEngine implements SymbolEngine {
     const { userId, orderId, clientOrderId } = command;
     if (typeof orderId === 'string') {
       if (!orderId.startsWith(this.orderIdPrefix)) return undefined;
-      const digits = orderId.slice(this.orderIdPrefix.length);
-      const n = Number(digits);
-      // Only the canonical spelling names the order ("BTC-USD-7", not "BTC-USD-007").
-      const order = Number.isSafeInteger(n) && String(n) === digits ? this.book.orders.get(n) : undefined;
+      // Only the canonical spelling names the order ("BTC-USD-7", not "BTC-USD-007"): read in place
+      // (no slice, no String(n) per cancel; order numbers are positive safe integers).
+      const n = canonicalNumberAt(orderId, this.orderIdPrefix.length);
+      const order = n > 0 ? this.book.orders.get(n) : undefined;
       if (order === undefined || order.owner !== userId) return undefined;
       if (clientOrderId !== undefined && order.clientOrderId !== clientOrderId) return undefined;
       return order;
@@ -504,6 +504,23 @@ export class MatchingSymbolEngine implements SymbolEngine {
     }
     return out;
   }
+}
+
+/**
+ * The positive integer spelled canonically (digits, no leading zero, at most 16 digits, safe) from
+ * `start` to the end of `text`; -1 otherwise. For the positive safe integers this accepts exactly
+ * what `Number.isSafeInteger(Number(d)) && String(Number(d)) === d` accepts (d = the digits).
+ */
+export function canonicalNumberAt(text: string, start: number): number {
+  const end = text.length;
+  if (end - start < 1 || end - start > 16 || text.charCodeAt(start) === 48) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+  }
+  return Number.isSafeInteger(n) ? n : -1;
 }
 
 /** Same order as the one kept for this (userId, clientOrderId), once defaults are applied. */
