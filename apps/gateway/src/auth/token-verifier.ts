@@ -4,7 +4,6 @@ import { isUserId } from '@trading/contracts';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import { ConfigError } from '@trading/service-config';
 import { AuthError } from './auth-error.js';
-import { Hs256Verifier } from './hs256-verifier.js';
 import { JwksFile, JwksFileError, type JwksReload } from './jwks-file.js';
 
 /** Who a verified token speaks for, and until when (epoch ms; Infinity when the token has no exp). */
@@ -22,8 +21,6 @@ export class TokenVerifier {
     private readonly options: JWTVerifyOptions,
     /** Set with JWT_JWKS_FILE: the key set that reload() and the file watcher refresh. */
     readonly jwks?: JwksFile,
-    /** Set with JWT_SECRET: HS256 checked with node:crypto, synchronously (same checks as jose; see Hs256Verifier). */
-    private readonly hs256?: Hs256Verifier,
   ) {}
 
   /**
@@ -48,11 +45,10 @@ export class TokenVerifier {
       return new TokenVerifier(jwks.getKey, { ...options, algorithms: ['RS256', 'ES256'] }, jwks);
     }
     if (config.jwt.kind === 'secret') {
-      // The jose key is kept for reference only; verify() takes the node:crypto path (WebCrypto runs
-      // every HMAC as an async job: the largest cost of an authenticated upgrade).
+      // jose converts a KeyObject into a WebCrypto key on every verify; importing it once makes an
+      // authenticated upgrade markedly cheaper (see bench/gateway/jwt-verify-cost.mjs).
       const key = await webcrypto.subtle.importKey('raw', Buffer.from(config.jwt.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
-      const hs256 = new Hs256Verifier(Buffer.from(config.jwt.secret), config.jwtIssuer, config.jwtAudience);
-      return new TokenVerifier(key as CryptoKey, { ...options, algorithms: ['HS256'] }, undefined, hs256);
+      return new TokenVerifier(key as CryptoKey, { ...options, algorithms: ['HS256'] });
     }
     const pem = config.jwt.pem;
     // The PEM alone does not say RSA or EC; try both and keep whichever parses.
@@ -78,16 +74,12 @@ export class TokenVerifier {
   async verify(token: string | undefined): Promise<Identity> {
     if (!token) throw new AuthError('missing', 'a token is required');
     if (token.length > MAX_TOKEN_LENGTH) throw new AuthError('malformed', 'token too long');
-    let payload: { sub?: unknown; exp?: unknown };
-    if (this.hs256) {
-      payload = this.hs256.verify(token); // throws AuthError with the same reasons as the jose path
-    } else {
-      try {
-        // Two overloads (key or key resolver); the union is either.
-        ({ payload } = await jwtVerify(token, this.key as JWTVerifyGetKey, this.options));
-      } catch (err) {
-        throw toAuthError(err);
-      }
+    let payload;
+    try {
+      // Two overloads (key or key resolver); the union is either.
+      ({ payload } = await jwtVerify(token, this.key as JWTVerifyGetKey, this.options));
+    } catch (err) {
+      throw toAuthError(err);
     }
     if (!isUserId(payload.sub)) throw new AuthError('bad_subject', 'token sub must be a user id matching ^[A-Za-z0-9_-]{1,64}$');
     const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY;
