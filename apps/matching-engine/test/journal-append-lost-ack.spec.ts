@@ -29,8 +29,12 @@ describe('JournalWriter: an append stored but unanswered', () => {
     await nats?.dispose();
   });
 
-  /** `nc`, except that the first `drop` requests are delivered and stored but their answer is lost. */
-  function losingAnswers(drop: number, answerLost: 'hang' | 'timeout') {
+  /**
+   * `nc`, except that the first `drop` requests are delivered and stored but their answer is lost.
+   * With `timeoutAfter`, the lost answer's timeout fires when that promise settles (the test decides
+   * what happens first) instead of after the request's own timeout.
+   */
+  function losingAnswers(drop: number, answerLost: 'hang' | 'timeout', timeoutAfter?: Promise<unknown>) {
     let dropped = 0;
     const sent: string[] = [];
     const wrapped = new Proxy(nc, {
@@ -42,7 +46,7 @@ describe('JournalWriter: an append stored but unanswered', () => {
             if (dropped >= drop) return answer;
             dropped++;
             if (answerLost === 'hang') return new Promise<Msg>(() => undefined); // never answered, never times out
-            await new Promise((resolve) => setTimeout(resolve, opts?.timeout ?? 0));
+            await (timeoutAfter ?? new Promise((resolve) => setTimeout(resolve, opts?.timeout ?? 0)));
             throw new errors.TimeoutError();
           };
         }
@@ -66,14 +70,19 @@ describe('JournalWriter: an append stored but unanswered', () => {
   });
 
   it('is fenced when another writer appended after the expected seq', async () => {
-    const { nc: lossy } = losingAnswers(1, 'timeout');
+    // Our append's lost answer times out only once the other writer has appended on top of it and
+    // the 100 ms duplicate window is over, so the resend always finds someone else's batch last and
+    // is answered "wrong last sequence", however slow the machine is.
+    let otherAppended!: () => void;
+    const appendedThenWindowOver = new Promise<void>((resolve) => (otherAppended = resolve)).then(() => new Promise((resolve) => setTimeout(resolve, 250)));
+    const { nc: lossy } = losingAnswers(1, 'timeout', appendedThenWindowOver);
     const writer = new JournalWriter(lossy, 300);
     const other = new JournalWriter(nc, 2000);
     const base = await other.append('BBB-USD', '{"v":1,"e":[]}', 0);
-    // Our append is stored and unanswered; meanwhile another writer appends on top of it.
     const ours = writer.append('BBB-USD', '{"v":1,"e":[]}', base, () => true);
     await waitFor(async () => ((await lastSeq('journal.BBB-USD')) > base ? true : undefined), { timeoutMs: 5000, description: 'our copy stored' });
     await other.append('BBB-USD', '{"v":1,"e":[]}', await lastSeq('journal.BBB-USD'));
+    otherAppended();
     await expect(ours).rejects.toBeInstanceOf(JournalFencedError);
   });
 
