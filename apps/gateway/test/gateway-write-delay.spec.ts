@@ -109,8 +109,10 @@ describe('gateway with a write delay (WRITE_DELAY_MS)', () => {
 
   it('trades: a plain subscribe while events are queued gets none of them; a resume gets each exactly once', async () => {
     const symbol = 'XRP-USD';
+    const subjectsBefore = await counter('gateway_nats_subjects');
     const live = await open(`/ws/trades?symbols=${symbol}`);
-    await waitFor(async () => ((await counter('gateway_nats_subjects')) >= 1 ? true : undefined));
+    // This subject's own SUB confirmed (earlier tests' subjects are still held, so ">= 1" proves nothing).
+    await waitFor(async () => ((await counter('gateway_nats_subjects')) >= subjectsBefore + 1 ? true : undefined), { description: `trading.trade.${symbol} subscribed` });
     const warm = engine.publishTrade(symbol).seq; // proves the subscription is live end to end
     await live.waitForMessage((m) => m.seq === warm);
     const inBefore = await counter('gateway_nats_messages_in_total');
