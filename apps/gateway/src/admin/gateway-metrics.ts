@@ -28,6 +28,7 @@ export class GatewayMetrics {
   readonly resumes = new Counter({ name: 'gateway_resumes_total', help: 'Resuming subscriptions by result (replayed, up_to_date, unavailable)', labelNames: ['result'] as const, registers: [this.registry] });
   readonly resumeEvents = new Counter({ name: 'gateway_resume_events_total', help: 'Events replayed from JetStream to resuming clients', registers: [this.registry] });
   readonly catchUpEvents = new Counter({ name: 'gateway_catchup_events_total', help: 'Events missed during a NATS disconnect and sent from JetStream after the reconnect', registers: [this.registry] });
+  readonly gapRepairEvents = new Counter({ name: 'gateway_gap_repair_events_total', help: 'Events missing behind a live seq jump and sent from JetStream by a gap repair', registers: [this.registry] });
   readonly gapRepairs = new Counter({ name: 'gateway_gap_repairs_total', help: 'Live seq jumps on a pass-through subject, by result: repaired from the retention stream, or forwarded as a gap', labelNames: ['result'] as const, registers: [this.registry] });
   readonly natsConnected = new Gauge({ name: 'gateway_nats_connected', help: '1 while the NATS connection is up', registers: [this.registry] });
   readonly ready = new Gauge({ name: 'gateway_ready', help: '1 while /readyz answers 200', registers: [this.registry] });

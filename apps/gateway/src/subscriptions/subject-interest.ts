@@ -305,7 +305,8 @@ export class SubjectInterest {
         }
         if (this.history && this.held.get(topic) === held) {
           try {
-            await this.sendRetained(this.history, GAP_REPAIR_MAX_EVENTS, topic, held, subject);
+            const sent = await this.sendRetained(this.history, GAP_REPAIR_MAX_EVENTS, topic, held, subject);
+            if (sent > 0) this.metrics.gapRepairEvents.inc(sent);
           } catch (err) {
             this.log.warn({ err, subject }, 'gap repair: retention stream not readable');
           }
