@@ -1,0 +1,111 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { delay, NatsCluster, waitFor } from '@trading/testing';
+import { OrderLoad } from './support/order-load.js';
+import { startEngine, SYMBOL } from './support/stack.js';
+
+/**
+ * A standby takeover right after a cluster node loss (issue 7). One node of a 3-node cluster is
+ * killed and, at the same moment, the owning engine (kill -9): the standby must rebuild the symbol
+ * from the journal while the cluster is still missing a node. Before, the journal reader's ordered
+ * consumer often could not be created then (nats-server 2.9.10; 5 s per try, then the retake
+ * backoff, then again); the reader now gives it 1.5 s and reads the tail by message gets otherwise.
+ * The lease bucket and the journal are led by survivors, so their elections (measured in
+ * nats-outage.spec.ts) are not what is timed here. No acknowledged order may be lost.
+ * FAULTS_LOG_DIR=dir keeps each run's engine and nats-server logs (loops; FAULTS_ENGINE_MAIN picks
+ * the engine build for before/after runs).
+ */
+describe('fault: standby takeover right after a cluster node kill', () => {
+  const cleanup: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
+  });
+
+  /** Asks the stream's leader to step down until a node of `wanted` leads it. */
+  async function moveLeader(nc: NatsConnection, jsm: JetStreamManager, stream: string, wanted: (leader: string) => boolean): Promise<string> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const leader = (await jsm.streams.info(stream).catch(() => undefined))?.cluster?.leader;
+      if (leader && wanted(leader)) return leader;
+      if (leader) await nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, '', { timeout: 5000 }).catch(() => undefined);
+      await delay(leader ? 1000 : 100);
+    }
+    throw new Error(`could not move the leader of ${stream}`);
+  }
+
+  it('the standby owns the symbol soon after, with every acknowledged order', async () => {
+    const cluster = await NatsCluster.start(3);
+    cleanup.push(() => cluster.dispose());
+    const survivors = cluster.urls.slice(1).join(',');
+    const killed = `n1-${cluster.nodes[0].port}`;
+    const env = { JOURNAL_REPLICAS: '3', EVENTS_REPLICAS: '3', LEASE_TTL_MS: '1500', LOG_LEVEL: 'info' };
+    const owner = await startEngine('engine-1', survivors, env);
+    cleanup.push(() => owner.service.kill());
+    const nc = await connect({ servers: survivors.split(','), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    cleanup.push(() => nc.close());
+    const jsm = await jetstreamManager(nc, { timeout: 5000 });
+    const roleOf = async (adminPort: number): Promise<string | undefined> => {
+      try {
+        const res = await fetch(`http://127.0.0.1:${adminPort}/readyz`, { signal: AbortSignal.timeout(1000) });
+        return ((await res.json()) as { symbols?: Record<string, string> }).symbols?.[SYMBOL];
+      } catch {
+        return undefined;
+      }
+    };
+    await waitFor(async () => ((await roleOf(owner.adminPort)) === 'owner' ? true : undefined), { timeoutMs: 20_000, description: 'engine-1 owner' });
+    const standby = await startEngine('engine-2', survivors, env);
+    cleanup.push(() => standby.service.kill());
+    await moveLeader(nc, jsm, 'TRADING_JOURNAL', (leader) => leader !== killed);
+    await moveLeader(nc, jsm, 'KV_engine_leases', (leader) => leader !== killed);
+
+    const load = new OrderLoad(nc, ['u1', 'u2'], 50);
+    cleanup.push(() => load.stop());
+    await waitFor(() => (load.acked.length >= 100 ? true : undefined), { timeoutMs: 20_000, description: '100 orders before the kill' });
+    const killedAt = Date.now();
+    await Promise.all([cluster.nodes[0].kill(), owner.service.kill()]);
+    let ownerAfterMs: number | undefined;
+    await waitFor(
+      async () => {
+        if ((await roleOf(standby.adminPort)) !== 'owner') return undefined;
+        ownerAfterMs = Date.now() - killedAt;
+        return true;
+      },
+      { timeoutMs: 60_000, intervalMs: 50, description: 'engine-2 owner' },
+    ).catch((err: Error) => {
+      keepLogs({ failed: err.message });
+      throw new Error(`${err.message}\n${standby.service.logs.slice(-4000)}`);
+    });
+    const ackedAtOwner = load.acked.length;
+    await waitFor(() => (load.acked.length >= ackedAtOwner + 50 ? true : undefined), { timeoutMs: 30_000, description: '50 orders after the takeover' });
+    await load.stop();
+
+    const logs = standby.service.logs;
+    const failedTakeovers = [...logs.matchAll(/"err":"([^"]*)"[^\n]*could not take symbol over/g)].map((m) => m[1].slice(0, 120));
+    const recoveryMs = [...logs.matchAll(/"ms":(\d+)[^\n]*"owner of symbol"/g)].map((m) => Number(m[1]));
+    const outcome = {
+      fault: 'standby takeover after a cluster node kill',
+      ordersAcked: load.acked.length,
+      ownerAfterMs,
+      orderEntryPauseMs: load.longestAckPause(killedAt),
+      takeoverRecoveryMs: recoveryMs.at(-1),
+      failedTakeovers: failedTakeovers.length,
+      failedTakeoverErrors: failedTakeovers,
+    };
+    keepLogs(outcome);
+    expect(await load.verifyAcked()).toEqual([]);
+    console.log(JSON.stringify({ ...outcome, lostAcked: 0 }));
+
+    function keepLogs(o: Record<string, unknown>): void {
+      const dir = process.env.FAULTS_LOG_DIR;
+      if (!dir) return;
+      const run = join(dir, `standby-node-kill-${killedAt}`);
+      mkdirSync(run, { recursive: true });
+      writeFileSync(join(run, 'engine-1.log'), owner.service.logs);
+      writeFileSync(join(run, 'engine-2.log'), standby.service.logs);
+      cluster.nodes.forEach((node, i) => writeFileSync(join(run, `nats-n${i + 1}.log`), node.log));
+      writeFileSync(join(run, 'outcome.json'), JSON.stringify({ ...o, killedAt, killedNode: killed }));
+    }
+  });
+});
