@@ -88,13 +88,15 @@ describe('JournalWriter: an append stored but unanswered', () => {
 
   it('sends an append in flight again as soon as NATS reconnects, instead of waiting for its timeout', async () => {
     // The first answer never comes and never times out: only the resend after the reconnect can finish it.
+    // Later requests keep a timeout (15 s) shorter than the test's: one lost in the reconnect (nats.js
+    // drops what it had queued when it redials) is retried instead of hanging the test.
     const { nc: lossy, sent } = losingAnswers(1, 'hang');
-    const writer = new JournalWriter(lossy, 60_000);
+    const writer = new JournalWriter(lossy, 15_000);
     const appended = writer.append('CCC-USD', '{"v":1,"e":[]}', 0, () => true);
     await waitFor(async () => ((await lastSeq('journal.CCC-USD')) > 0 ? true : undefined), { timeoutMs: 5000, description: 'first copy stored' });
     nc.reconnect();
     const seq = await appended;
     expect(seq).toBe(await lastSeq('journal.CCC-USD'));
     expect(sent.length).toBeGreaterThanOrEqual(2);
-  });
+  }, 60_000);
 });
