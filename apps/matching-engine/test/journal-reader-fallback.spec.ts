@@ -144,6 +144,23 @@ describe('JournalReader: consumer fallback to message gets', () => {
     await expect(reader.replay('BTC-USD', 0, btcSeqs[3], () => undefined)).rejects.toThrow(/unreadable for 400 ms/);
   });
 
+  it('gives up after giveUpMs also when consumers are created but never deliver', async () => {
+    let opened = 0;
+    const reader = new JournalReader(nc, {
+      giveUpMs: 1500,
+      stallMs: 300,
+      getSliceMs: 100,
+      openConsumer: () => {
+        opened++;
+        return Promise.resolve(silentConsumer());
+      },
+      getNext: () => Promise.reject(new Error('simulated: no responders')),
+    });
+    await expect(reader.replay('BTC-USD', 0, btcSeqs[3], () => undefined)).rejects.toThrow(/unreadable for 1500 ms/);
+    expect(opened).toBeGreaterThanOrEqual(2);
+    expect(reader.stats.consumerFailures).toBe(opened);
+  });
+
   it("passes onBatch's error through, without reading on", async () => {
     for (const openConsumer of [undefined, failingConsumer()]) {
       const reader = new JournalReader(nc, { openConsumer });
@@ -187,4 +204,24 @@ function failAfter(consumer: Consumer, count: number): Consumer {
       };
     },
   });
+}
+
+/** A consumer that is created but never delivers a message (its iterator ends only when stopped). */
+function silentConsumer(): Consumer {
+  let stopped: (() => void) | undefined;
+  const done = new Promise<void>((resolve) => (stopped = resolve));
+  const messages = {
+    stop: () => stopped!(),
+    close: () => {
+      stopped!();
+      return Promise.resolve();
+    },
+    [Symbol.asyncIterator]: () => ({
+      next: async (): Promise<IteratorResult<JsMsg>> => {
+        await done;
+        return { done: true, value: undefined };
+      },
+    }),
+  };
+  return { consume: () => Promise.resolve(messages as unknown as ConsumerMessages), delete: () => Promise.resolve(true) } as unknown as Consumer;
 }

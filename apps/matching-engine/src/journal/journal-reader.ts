@@ -165,9 +165,11 @@ export class JournalReader {
       void consumer.delete().catch(() => undefined);
       return false;
     }
-    cursor.lastProgress = performance.now();
+    // Stalled: nothing handed over for stallMs since the later of the last batch and this consumer's
+    // start. (lastProgress itself is not reset here: it measures giveUpMs across consumers and gets.)
+    const startedAt = performance.now();
     const watchdog = setInterval(() => {
-      if (!cursor.waiting && performance.now() - cursor.lastProgress > this.stallMs) messages.stop();
+      if (!cursor.waiting && performance.now() - Math.max(cursor.lastProgress, startedAt) > this.stallMs) messages.stop();
     }, Math.max(50, Math.min(500, this.stallMs / 4)));
     // Errors of the loop body (onBatch, a corrupt batch) are the caller's; errors of the iterator
     // are the consumer's, and the reader goes on by gets.
