@@ -1,7 +1,8 @@
-import { jetstreamManager, JetStreamApiError, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, JetStreamApiError, type JetStreamClient, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { lastPerSubject } from '../util/last-per-subject.js';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { isSymbol } from '@trading/contracts';
+import { connectionOf, quickManager, readWithRetry, RECOVERY_READ_ATTEMPT_MS, type RecoveryReadOptions, type RecoveryReadStats } from '../sequencer/recovery-read.js';
 
 export const JOURNAL_STREAM = 'TRADING_JOURNAL';
 export const JOURNAL_SUBJECT_PREFIX = 'journal.';
@@ -39,15 +40,32 @@ export async function ensureJournalStream(nc: NatsConnection, options: JournalSt
   return jsm;
 }
 
-/** Stream seq of the newest journal message of `symbol` (0 when it has none): the fencing baseline. */
-export async function lastJournalSeq(jsm: JetStreamManager, symbol: string): Promise<number> {
-  try {
-    const msg = await jsm.streams.getMessage(JOURNAL_STREAM, { last_by_subj: journalSubject(symbol) });
-    return msg?.seq ?? 0;
-  } catch (err) {
-    if (err instanceof JetStreamApiError && err.code === 10037) return 0;
-    throw err;
-  }
+export interface LastJournalSeqOptions extends RecoveryReadOptions {
+  /**
+   * Wraps each attempt of the read (tests make it fail or hang the first N times). `attempt` is
+   * the real STREAM.MSG.GET: its StoredMsg, or null when the leader says the subject has none.
+   */
+  readonly wrapAttempt?: (symbol: string, attempt: () => Promise<StoredMsg | null>) => Promise<StoredMsg | null>;
+  readonly stats?: RecoveryReadStats;
+}
+
+/**
+ * Stream seq of the newest journal message of `symbol` (0 when it has none): the fencing baseline.
+ * Asked of the stream's leader with a short timeout per attempt and quick retries (see
+ * recovery-read.ts), so a leader election costs about its own length. 0 only when the leader
+ * answered "no message"; no answer within the budget rejects (RecoveryReadError).
+ */
+export async function lastJournalSeq(jsm: JetStreamManager, symbol: string, options: LastJournalSeqOptions = {}): Promise<number> {
+  const attemptMs = options.attemptTimeoutMs ?? RECOVERY_READ_ATTEMPT_MS;
+  const nc = connectionOf(jsm);
+  const get = async (): Promise<StoredMsg | null> => {
+    const quick = nc ? await quickManager(nc, attemptMs) : jsm;
+    // nats.js turns the leader's "no message found" (10037) into null; everything else throws.
+    return quick.streams.getMessage(JOURNAL_STREAM, { last_by_subj: journalSubject(symbol) });
+  };
+  const wrap = options.wrapAttempt;
+  const msg = await readWithRetry(`last journal seq of ${symbol}`, wrap ? () => wrap(symbol, get) : get, options, options.stats);
+  return msg?.seq ?? 0;
 }
 
 /** Last journal seq of every symbol at once (one headers-only consumer), for starting many symbols. */

@@ -1,9 +1,18 @@
 import { Kvm, type KV } from '@nats-io/kv';
-import type { JetStreamClient } from '@nats-io/jetstream';
+import type { JetStreamClient, StoredMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { lastPerSubject } from '../util/last-per-subject.js';
+import { quickManager, readWithRetry, RECOVERY_READ_ATTEMPT_MS, type RecoveryReadOptions, type RecoveryReadStats } from '../sequencer/recovery-read.js';
 
 export const PROGRESS_BUCKET = 'engine_progress';
+
+export interface PublishWatermarksOptions extends RecoveryReadOptions {
+  /**
+   * Wraps each attempt of `read` (tests make it fail or hang the first N times). `attempt` is the
+   * real STREAM.MSG.GET of the key: its newest message, or null when the leader says it has none.
+   */
+  readonly wrapRead?: (symbol: string, attempt: () => Promise<StoredMsg | null>) => Promise<StoredMsg | null>;
+}
 
 /**
  * "Events published up to journal seq N", per symbol. It is written on the same connection as the
@@ -13,12 +22,18 @@ export const PROGRESS_BUCKET = 'engine_progress';
  */
 export class PublishWatermarks {
   private readonly dirty = new Map<string, number>();
+  /** Failed attempts of `read` (each retried within the budget, see recovery-read.ts). */
+  readonly readStats: RecoveryReadStats = { failedAttempts: 0 };
 
-  private constructor(private readonly kv: KV) {}
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly kv: KV,
+    private readonly options: PublishWatermarksOptions,
+  ) {}
 
-  static async open(nc: NatsConnection, replicas: number): Promise<PublishWatermarks> {
+  static async open(nc: NatsConnection, replicas: number, options: PublishWatermarksOptions = {}): Promise<PublishWatermarks> {
     const kv = await new Kvm(nc).create(PROGRESS_BUCKET, { history: 1, replicas });
-    return new PublishWatermarks(kv);
+    return new PublishWatermarks(nc, kv, options);
   }
 
   /** Every symbol's watermark in one pass over the bucket's stream (for starting many symbols). */
@@ -32,10 +47,25 @@ export class PublishWatermarks {
     return out;
   }
 
+  /**
+   * The symbol's watermark, 0 when the bucket's leader says the key has none (or it was deleted).
+   * Read from the stream's leader (STREAM.MSG.GET of the key's subject, as a KV get without direct
+   * get does) with a short timeout per attempt and quick retries (recovery-read.ts), so a leader
+   * election costs about its own length. No answer within the budget rejects (RecoveryReadError).
+   */
   async read(symbol: string): Promise<number> {
-    const entry = await this.kv.get(symbol);
-    if (!entry || entry.operation !== 'PUT') return 0;
-    const value = Number(entry.string());
+    const attemptMs = this.options.attemptTimeoutMs ?? RECOVERY_READ_ATTEMPT_MS;
+    const get = async (): Promise<StoredMsg | null> => {
+      const quick = await quickManager(this.nc, attemptMs);
+      // nats.js turns the leader's "no message found" (10037) into null; everything else throws.
+      return quick.streams.getMessage(`KV_${PROGRESS_BUCKET}`, { last_by_subj: `$KV.${PROGRESS_BUCKET}.${symbol}` });
+    };
+    const wrap = this.options.wrapRead;
+    const msg = await readWithRetry(`published watermark of ${symbol}`, wrap ? () => wrap(symbol, get) : get, this.options, this.readStats);
+    if (!msg) return 0;
+    const operation = msg.header?.get('KV-Operation');
+    if (operation === 'DEL' || operation === 'PURGE') return 0;
+    const value = Number(new TextDecoder().decode(msg.data));
     return Number.isSafeInteger(value) && value >= 0 ? value : 0;
   }
 

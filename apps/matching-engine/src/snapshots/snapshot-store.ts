@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { DeliverPolicy, JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { DeliverPolicy, JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { SymbolEngineState } from '@trading/order-book';
 import { lastPerSubject } from '../util/last-per-subject.js';
+import { quickManager, readWithRetry, RECOVERY_READ_ATTEMPT_MS, type RecoveryReadOptions, type RecoveryReadStats } from '../sequencer/recovery-read.js';
 
 export const SNAPSHOT_STREAM = 'ENGINE_SNAPSHOTS';
 const HEAD_PREFIX = 'snapshots.head.';
@@ -32,6 +33,14 @@ interface SnapshotHead {
   readonly state?: SymbolEngineState;
 }
 
+export interface SnapshotStoreOptions extends RecoveryReadOptions {
+  /**
+   * Wraps each attempt of `load`'s head read (tests make it fail or hang the first N times).
+   * `attempt` is the real STREAM.MSG.GET: the head, or null when the leader says there is none.
+   */
+  readonly wrapHeadRead?: (symbol: string, attempt: () => Promise<StoredMsg | null>) => Promise<StoredMsg | null>;
+}
+
 export class SnapshotCorruptError extends Error {
   readonly code = 'SNAPSHOT_CORRUPT';
   constructor(
@@ -53,13 +62,17 @@ export class SnapshotCorruptError extends Error {
  */
 export class SnapshotStore {
   private readonly chunkIds = new Map<string, string | undefined>();
+  /** Failed attempts of `load`'s head read (each retried within the budget, see recovery-read.ts). */
+  readonly readStats: RecoveryReadStats = { failedAttempts: 0 };
 
   private constructor(
+    private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
+    private readonly options: SnapshotStoreOptions,
   ) {}
 
-  static async open(nc: NatsConnection, replicas: number): Promise<SnapshotStore> {
+  static async open(nc: NatsConnection, replicas: number, options: SnapshotStoreOptions = {}): Promise<SnapshotStore> {
     const jsm = await jetstreamManager(nc);
     try {
       await jsm.streams.info(SNAPSHOT_STREAM);
@@ -73,7 +86,7 @@ export class SnapshotStore {
         max_msgs_per_subject: 1,
       });
     }
-    return new SnapshotStore(jetstream(nc), jsm);
+    return new SnapshotStore(nc, jetstream(nc), jsm, options);
   }
 
   async save(symbol: string, journalSeq: number, stateJson: string): Promise<void> {
@@ -95,17 +108,24 @@ export class SnapshotStore {
     if (previous) await this.jsm.streams.purge(SNAPSHOT_STREAM, { filter: `${CHUNK_PREFIX}${symbol}.${previous}.>` });
   }
 
+  /**
+   * The newest snapshot of `symbol`, or undefined when the stream's leader says it has none. The
+   * head is asked for with a short timeout per attempt and quick retries (recovery-read.ts), so a
+   * leader election of ENGINE_SNAPSHOTS costs about its own length instead of 5 s per try. No
+   * answer within the budget rejects (RecoveryReadError): taking it for "no snapshot" would rebuild
+   * the symbol from an empty book plus whatever journal is left, losing what the snapshot covers.
+   */
   async load(symbol: string): Promise<StoredSnapshot | undefined> {
-    let data: Uint8Array;
-    try {
-      const msg = await this.jsm.streams.getMessage(SNAPSHOT_STREAM, { last_by_subj: `${HEAD_PREFIX}${symbol}` });
-      if (!msg) return undefined;
-      data = msg.data;
-    } catch (err) {
-      if (err instanceof JetStreamApiError && err.code === 10037) return undefined;
-      throw err;
-    }
-    return this.fromHead(symbol, data);
+    const attemptMs = this.options.attemptTimeoutMs ?? RECOVERY_READ_ATTEMPT_MS;
+    const get = async (): Promise<StoredMsg | null> => {
+      const quick = await quickManager(this.nc, attemptMs);
+      // nats.js turns the leader's "no message found" (10037) into null; everything else throws.
+      return quick.streams.getMessage(SNAPSHOT_STREAM, { last_by_subj: `${HEAD_PREFIX}${symbol}` });
+    };
+    const wrap = this.options.wrapHeadRead;
+    const msg = await readWithRetry(`snapshot head of ${symbol}`, wrap ? () => wrap(symbol, get) : get, this.options, this.readStats);
+    if (!msg) return undefined;
+    return this.fromHead(symbol, msg.data);
   }
 
   /** Snapshots of many symbols at once (one consumer over every head); absent ones are missing from the map. */
