@@ -10,8 +10,8 @@ import { recoverSymbol } from '../src/sequencer/symbol-recovery.js';
 import { SnapshotStore } from '../src/snapshots/snapshot-store.js';
 
 /**
- * Recovery's point reads (issue 7): snapshot head, last journal seq, published watermark. Each
- * attempt has a short timeout and failed attempts are retried within a budget, so a leader election
+ * Recovery's point reads (issue 7): snapshot head, last journal seq, published watermark. Attempts
+ * are short and hedged, failed ones retried within a budget, so a leader election
  * costs about its own length instead of 5 s per try. Against a real nats-server, with the reads made
  * to fail or hang the first N times through a wrapper: the answer is the real one, "not found" stays
  * "not found", and "no answer" within the budget FAILS the read, never becomes "not found".
@@ -60,6 +60,37 @@ describe('recovery reads: short attempts, quick retries, "no answer" is not "not
       expect(err).toBeInstanceOf(RecoveryReadError);
       expect((err as RecoveryReadError).attempts).toBeGreaterThanOrEqual(3);
       expect(stats.failedAttempts).toBe((err as RecoveryReadError).attempts);
+    });
+
+    it('hedges: sends another attempt while the first is still unanswered, and the first answer wins', async () => {
+      let calls = 0;
+      let firstSettled = false;
+      const stats = { failedAttempts: 0 };
+      const value = await readWithRetry(
+        'hedged',
+        () => {
+          calls++;
+          if (calls === 1) return new Promise<string>((resolve) => setTimeout(() => ((firstSettled = true), resolve('late')), 3000));
+          return Promise.resolve('second');
+        },
+        { attemptTimeoutMs: 5000, hedgeAfterMs: 100, budgetMs: 10_000 },
+        stats,
+      );
+      expect(value).toBe('second');
+      expect(calls).toBe(2);
+      expect(firstSettled).toBe(false);
+      expect(stats.failedAttempts).toBe(0);
+    });
+
+    it('a slow first answer still counts (not abandoned when the hedge is sent)', async () => {
+      let calls = 0;
+      const value = await readWithRetry(
+        'slow',
+        () => (++calls === 1 ? new Promise<string>((resolve) => setTimeout(() => resolve('first'), 300)) : new Promise<never>(() => undefined)),
+        { attemptTimeoutMs: 5000, hedgeAfterMs: 100, budgetMs: 10_000 },
+      );
+      expect(value).toBe('first');
+      expect(calls).toBeGreaterThanOrEqual(2);
     });
 
     it('returns a resolved null as the answer (a definite "not found"), without retrying', async () => {

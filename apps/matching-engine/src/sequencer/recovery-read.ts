@@ -5,21 +5,24 @@ import type { NatsConnection } from '@nats-io/transport-node';
  * Timings of recovery's point reads (issue 7): the snapshot head, the subject's last journal seq
  * and the published watermark, each one STREAM.MSG.GET (or KV get) answered by its stream's
  * leader. While that stream elects a new leader (right after a cluster node died) nobody answers,
- * and each try used to wait nats.js's full 5 s request timeout. So each attempt gets a short
- * timeout and a failed attempt is retried quickly, within an overall budget: an election costs
+ * and each try used to wait nats.js's full 5 s request timeout. So attempts are short and hedged
+ * (another one every 400 ms while none has answered), within an overall budget: an election costs
  * about its own length. A read that gets no answer within the budget FAILS (recovery fails, the
  * symbol stays standby and is retried later): "no answer" is never taken for "not found".
  */
 export interface RecoveryReadOptions {
-  /** Timeout of one attempt (default 1200 ms). */
+  /** Lifetime of one attempt (request); its late answer still counts while the read is on (default 2000 ms). */
   readonly attemptTimeoutMs?: number;
+  /** Another attempt is sent when none has answered for this long; the first answer wins (default 400 ms). */
+  readonly hedgeAfterMs?: number;
   /** The read fails once this long has passed since its first attempt (default 10000 ms). */
   readonly budgetMs?: number;
 }
 
-export const RECOVERY_READ_ATTEMPT_MS = 1200;
+export const RECOVERY_READ_ATTEMPT_MS = 2000;
+export const RECOVERY_READ_HEDGE_MS = 400;
 export const RECOVERY_READ_BUDGET_MS = 10_000;
-/** Pause after a failed attempt: 50 ms doubling to 400 ms. */
+/** Pause after an attempt failed with nothing else in flight: 50 ms doubling to 400 ms. */
 const FIRST_PAUSE_MS = 50;
 const MAX_PAUSE_MS = 400;
 
@@ -37,38 +40,75 @@ export class RecoveryReadError extends Error {
 }
 
 export interface RecoveryReadStats {
-  /** Attempts that failed (timeout, no responders, API error) and were retried or ended the read. */
+  /** Attempts that failed (timeout, no responders, API error) before the read ended. */
   failedAttempts: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
- * Runs `attempt` until it resolves: each attempt bounded by `attemptTimeoutMs`, failed ones retried
- * after a short pause, until `budgetMs` has passed, then rejects with RecoveryReadError. Whatever
+ * Runs `attempt` until one resolves, and resolves with the first answer. Attempts are hedged: when
+ * none has answered for `hedgeAfterMs`, another is sent while the earlier ones stay in flight (each
+ * for at most `attemptTimeoutMs`), so a request lost in a leader election is followed within
+ * `hedgeAfterMs` of the new leader, while a leader that is merely slow still gets to answer the
+ * first one. An attempt that fails with nothing else in flight is retried after a short pause.
+ * Once `budgetMs` has passed and nothing is in flight, rejects with RecoveryReadError. Whatever
  * `attempt` resolves with (including a definite "not found", e.g. null) is the answer; only a
  * rejection or a timeout is "no answer". `attempt` must therefore turn only a server's explicit
- * "not found" into its not-found value, and throw for everything else.
+ * "not found" into its not-found value, and throw for everything else. Reads are idempotent, so
+ * several in flight are harmless.
  */
-export async function readWithRetry<T>(what: string, attempt: () => Promise<T>, options: RecoveryReadOptions = {}, stats?: RecoveryReadStats): Promise<T> {
+export function readWithRetry<T>(what: string, attempt: () => Promise<T>, options: RecoveryReadOptions = {}, stats?: RecoveryReadStats): Promise<T> {
   const attemptMs = options.attemptTimeoutMs ?? RECOVERY_READ_ATTEMPT_MS;
-  const budgetMs = options.budgetMs ?? RECOVERY_READ_BUDGET_MS;
-  const deadline = performance.now() + budgetMs;
-  let pause = FIRST_PAUSE_MS;
-  let attempts = 0;
-  for (;;) {
-    attempts++;
-    // The last attempt gets only what is left of the budget (but at least 100 ms).
-    const ms = Math.max(100, Math.min(attemptMs, deadline - performance.now()));
-    try {
-      return await withTimeout(attempt(), ms, what);
-    } catch (err) {
-      if (stats) stats.failedAttempts++;
-      if (performance.now() + pause >= deadline) throw new RecoveryReadError(what, attempts, err);
-      await sleep(pause);
-      pause = Math.min(pause * 2, MAX_PAUSE_MS);
+  const hedgeMs = options.hedgeAfterMs ?? RECOVERY_READ_HEDGE_MS;
+  const deadline = performance.now() + (options.budgetMs ?? RECOVERY_READ_BUDGET_MS);
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    let inFlight = 0;
+    let attempts = 0;
+    let lastCause: unknown;
+    let pause = FIRST_PAUSE_MS;
+    let next: ReturnType<typeof setTimeout> | undefined;
+    const schedule = (ms: number): void => {
+      clearTimeout(next);
+      next = setTimeout(launch, ms);
+    };
+    const finish = (outcome: () => void): void => {
+      done = true;
+      clearTimeout(next);
+      outcome();
+    };
+    function launch(): void {
+      if (done) return;
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        if (inFlight === 0) finish(() => reject(new RecoveryReadError(what, attempts, lastCause)));
+        return;
+      }
+      attempts++;
+      inFlight++;
+      // No attempt outlives the budget by much (at least 100 ms each).
+      withTimeout(attempt(), Math.max(100, Math.min(attemptMs, left)), what).then(
+        (value) => {
+          inFlight--;
+          if (!done) finish(() => resolve(value));
+        },
+        (err: unknown) => {
+          inFlight--;
+          if (done) return;
+          if (stats) stats.failedAttempts++;
+          lastCause = err;
+          if (inFlight > 0) return; // the hedge timer is running
+          if (performance.now() >= deadline) {
+            finish(() => reject(new RecoveryReadError(what, attempts, lastCause)));
+            return;
+          }
+          schedule(pause);
+          pause = Math.min(pause * 2, MAX_PAUSE_MS);
+        },
+      );
+      if (!done) schedule(hedgeMs);
     }
-  }
+    launch();
+  });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
