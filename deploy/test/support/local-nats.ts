@@ -42,7 +42,32 @@ export async function startLocalNatsCluster(
   routeHost: (i: number) => string,
   overrides: [RegExp, string][] = [],
 ): Promise<LocalNatsCluster> {
-  const ports = await Promise.all(nodes.map(async () => ({ client: await freePort(), http: await freePort(), cluster: await freePort() })));
+  // A port picked by freePort can be taken by a parallel test before nats-server binds it: start
+  // again on fresh ports (a bind failure says nothing about the config under test).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(configText, nodes, routeHost, overrides);
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/i.test(String((err as Error).message))) throw err;
+    }
+  }
+}
+
+/** Distinct free ports: freePort alone can hand out the same port twice when called in parallel. */
+async function distinctPorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+async function startOnce(
+  configText: string,
+  nodes: { name: string; env: Record<string, string> }[],
+  routeHost: (i: number) => string,
+  overrides: [RegExp, string][],
+): Promise<LocalNatsCluster> {
+  const free = await distinctPorts(nodes.length * 3);
+  const ports = nodes.map((_, i) => ({ client: free[3 * i], http: free[3 * i + 1], cluster: free[3 * i + 2] }));
   const dir = mkdtempSync(join(tmpdir(), 'deploy-nats-'));
   const started: LocalNatsNode[] = [];
   const kill = () => Promise.all(started.map((n) => (n.child.exitCode === null && n.child.signalCode === null ? new Promise((r) => (n.child.once('exit', r), n.child.kill('SIGKILL'))) : undefined)));

@@ -152,21 +152,33 @@ export class NatsCluster {
   }
 
   static async start(size = 3, extraConfig?: string): Promise<NatsCluster> {
-    const clientPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
-    const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
-    const name = `test-cluster-${clientPorts[0]}`;
-    const nodes = await Promise.all(
-      clientPorts.map((port, i) =>
-        NatsServer.start({
-          port,
-          extraConfig,
-          cluster: { name, port: routePorts[i], routes: routePorts.filter((_, j) => j !== i), serverName: `n${i + 1}-${port}` },
-        }),
-      ),
-    );
-    const cluster = new NatsCluster(nodes);
-    await cluster.waitForJetStream();
-    return cluster;
+    // A port picked by freePort can be taken by a parallel test before a node binds it: start the
+    // whole cluster again on fresh ports (nodes that did start are disposed first).
+    for (let attempt = 1; ; attempt++) {
+      const ports = new Set<number>();
+      while (ports.size < 2 * size) ports.add(await freePort()); // distinct: parallel picks can repeat
+      const [clientPorts, routePorts] = [[...ports].slice(0, size), [...ports].slice(size)];
+      const name = `test-cluster-${clientPorts[0]}`;
+      const results = await Promise.allSettled(
+        clientPorts.map((port, i) =>
+          NatsServer.start({
+            port,
+            extraConfig,
+            cluster: { name, port: routePorts[i], routes: routePorts.filter((_, j) => j !== i), serverName: `n${i + 1}-${port}` },
+          }),
+        ),
+      );
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) {
+        await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.dispose() : undefined)));
+        const portClash = /address already in use/i.test(String((failed.reason as Error)?.message));
+        if (!portClash || attempt >= 3) throw failed.reason;
+        continue;
+      }
+      const cluster = new NatsCluster(results.map((r) => (r as PromiseFulfilledResult<NatsServer>).value));
+      await cluster.waitForJetStream();
+      return cluster;
+    }
   }
 
   async dispose(): Promise<void> {
