@@ -2,8 +2,6 @@ import { CloseCode } from '@trading/contracts';
 import type { ClientSocket } from '../gateway-context.js';
 
 const TICK_MS = 50;
-/** Longest wait for the clients to answer the last 1001 frames before the listener and app close. */
-const CLOSE_HANDSHAKE_WAIT_MS = 2000;
 
 /**
  * Closes every connection with 1001 ("going away, reconnect elsewhere"), spread evenly over
@@ -30,8 +28,4 @@ export async function closeSpread(sockets: Set<ClientSocket>, drainMs: number, f
   // Connections opened by upgrades already in flight when draining began.
   flush();
   for (const ws of [...sockets]) ws.end(CloseCode.GOING_AWAY, 'server shutting down');
-  // Let the close handshakes finish (a socket leaves the set when uWS reports it closed): closing the
-  // app right away would cut the last batch's 1001 frames, and those clients would see 1006.
-  const deadline = Date.now() + CLOSE_HANDSHAKE_WAIT_MS;
-  while (sockets.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
 }
