@@ -27,7 +27,11 @@ export class TestSocket {
   closed?: CloseInfo;
   private readonly closedPromise: Promise<CloseInfo>;
 
+  /** Errors the client library reported after the open (a 1006 close usually follows one). */
+  readonly errors: Error[] = [];
+
   private constructor(readonly ws: WebSocket) {
+    ws.on('error', (err) => this.errors.push(err));
     ws.on('message', (data, isBinary) => {
       if (isBinary) this.binaryFrames.push(data as Buffer);
       else this.frames.push(data.toString());
