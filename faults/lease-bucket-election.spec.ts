@@ -1,10 +1,11 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect } from '@nats-io/transport-node';
 import { delay, NatsCluster, waitFor } from '@trading/testing';
 import { OrderLoad } from './support/order-load.js';
 import { startEngine, SYMBOL } from './support/stack.js';
+import { moveLeader } from './support/stream-leader.js';
 
 /**
  * The lease bucket's leader dies (issue 7). The engine is connected to the two other nodes, so the
@@ -18,16 +19,6 @@ describe('fault: the lease bucket loses its leader', () => {
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
   });
 
-  /** Asks the stream's leader to step down until a node of `wanted` leads it. */
-  async function moveLeader(nc: NatsConnection, jsm: JetStreamManager, stream: string, wanted: (leader: string) => boolean): Promise<string> {
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const leader = (await jsm.streams.info(stream).catch(() => undefined))?.cluster?.leader;
-      if (leader && wanted(leader)) return leader;
-      if (leader) await nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, '', { timeout: 5000 }).catch(() => undefined);
-      await delay(leader ? 1000 : 100);
-    }
-    throw new Error(`could not move the leader of ${stream}`);
-  }
 
   it('keeps the lease through the election of the lease bucket, even when it outlasts the TTL', async () => {
     const cluster = await NatsCluster.start(3);

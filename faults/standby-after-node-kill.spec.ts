@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { delay, NatsCluster, waitFor } from '@trading/testing';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { NatsCluster, waitFor } from '@trading/testing';
 import { OrderLoad } from './support/order-load.js';
 import { startEngine, SYMBOL } from './support/stack.js';
+import { moveLeader } from './support/stream-leader.js';
 
 /**
  * A standby takeover right after a cluster node loss (issue 7). One node of a 3-node cluster is
@@ -27,16 +28,6 @@ describe('fault: standby takeover right after a cluster node kill', () => {
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
   });
 
-  /** Asks the stream's leader to step down until a node of `wanted` leads it. */
-  async function moveLeader(nc: NatsConnection, jsm: JetStreamManager, stream: string, wanted: (leader: string) => boolean): Promise<string> {
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const leader = (await jsm.streams.info(stream).catch(() => undefined))?.cluster?.leader;
-      if (leader && wanted(leader)) return leader;
-      if (leader) await nc.request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, '', { timeout: 5000 }).catch(() => undefined);
-      await delay(leader ? 1000 : 100);
-    }
-    throw new Error(`could not move the leader of ${stream}`);
-  }
 
   it('the standby owns the symbol soon after, with every acknowledged order', async () => {
     const cluster = await NatsCluster.start(3);
