@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { TradingCommand } from '@trading/contracts';
-import { createSymbolEngine, type CommandResult, type SymbolEngine } from '../src/index.js';
+import { createSymbolEngine, type SymbolEngine } from '../src/index.js';
 import { goldenCommands } from './golden-stream.js';
 import { BTC } from './harness.js';
+import { bytes, command, probes, state } from './replay-commands.js';
 
 /**
  * `replay(command, ts, validated, accepted = true)` is recovery's path for journal entries: the
@@ -13,37 +14,6 @@ import { BTC } from './harness.js';
  * leave exactly the state `apply` of the whole stream leaves (exportState), and every later
  * command, idempotent retries and duplicates of replayed keys included, must give the same bytes.
  */
-const users = ['u1', 'u2', 'u3'];
-const clientIds = Array.from({ length: 8 }, (_, i) => `c${i}`);
-const prices = ['99.00', '99.50', '100.00', '100.50', '101.00'];
-const quantities = ['0.2500', '0.5000', '1.0000', '2.5000'];
-
-const place = fc
-  .record({
-    userId: fc.constantFrom(...users),
-    clientOrderId: fc.constantFrom(...clientIds),
-    side: fc.constantFrom('buy', 'sell'),
-    market: fc.boolean(),
-    price: fc.constantFrom(...prices),
-    quantity: fc.constantFrom(...quantities),
-    timeInForce: fc.constantFrom(undefined, 'GTC', 'IOC', 'FOK'),
-    stp: fc.constantFrom(undefined, 'none', 'expire_maker', 'expire_both'),
-  })
-  .map((r): TradingCommand => {
-    const c: Record<string, unknown> = { type: 'place', userId: r.userId, clientOrderId: r.clientOrderId, side: r.side, orderType: r.market ? 'market' : 'limit', quantity: r.quantity };
-    if (!r.market) c.price = r.price;
-    if (r.timeInForce !== undefined) c.timeInForce = r.timeInForce;
-    if (r.stp !== undefined) c.stp = r.stp;
-    return c as unknown as TradingCommand;
-  });
-const cancel = fc.oneof(
-  fc.record({ type: fc.constant('cancel' as const), userId: fc.constantFrom(...users), orderId: fc.integer({ min: 1, max: 40 }).map((n) => `BTC-USD-${n}`) }),
-  fc.record({ type: fc.constant('cancel' as const), userId: fc.constantFrom(...users), clientOrderId: fc.constantFrom(...clientIds) }),
-);
-const command: fc.Arbitrary<TradingCommand> = fc.oneof({ weight: 3, arbitrary: place }, { weight: 1, arbitrary: cancel as fc.Arbitrary<TradingCommand> });
-
-const bytes = (r: CommandResult): string[] => [r.replyJson, String(r.changedState), ...r.events.map((e) => `${e.subject} ${e.payload}`)];
-const state = (engine: SymbolEngine): string => JSON.stringify(engine.exportState());
 
 /**
  * `reference` applies every command; `replayed` gets only the accepted ones (the journal), the
@@ -68,11 +38,6 @@ function journalReplay(commands: readonly TradingCommand[], cut: number, window:
   if (finish) replayed.finishReplay();
   expect(state(replayed)).toBe(state(reference));
   return { reference, replayed };
-}
-
-/** Every place of the stream again (idempotent retries or duplicates), then the stream once more. */
-function probes(commands: readonly TradingCommand[]): TradingCommand[] {
-  return [...commands.filter((c) => c.type === 'place'), ...commands];
 }
 
 describe('SymbolEngine.replay of accepted (journaled) commands', () => {
