@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { JournalCorruptError } from './journal-errors.js';
 import { decodeBatch, type JournalEntries } from './journal-format.js';
 import { JOURNAL_STREAM, journalSubject } from './journal-stream.js';
+import { withTimeout } from '../util/with-timeout.js';
 
 /**
  * Bytes asked for per pull. Bounded in bytes, not messages: a batch can be up to ~1 MiB, and with
@@ -58,13 +59,6 @@ export interface JournalReaderStats {
   consumerFailures: number;
   /** Gets that failed (timeout, no responders, ...) and were retried. */
   getFailures: number;
-}
-
-/** Failure of the consumer or of a get: the reader retries it, unlike a failure of `onBatch`. */
-class ReadFailure extends Error {
-  constructor(readonly reason: unknown) {
-    super(reason instanceof Error ? reason.message : String(reason));
-  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -152,7 +146,7 @@ export class JournalReader {
   private async readByConsumer(cursor: Cursor): Promise<boolean> {
     let consumer: Consumer;
     try {
-      consumer = await this.withTimeout(this.openConsumer(cursor.symbol, cursor.reached + 1), this.createTimeoutMs, 'ordered consumer creation', (late) =>
+      consumer = await withTimeout(this.openConsumer(cursor.symbol, cursor.reached + 1), this.createTimeoutMs, 'ordered consumer creation', (late) =>
         void late.delete().catch(() => undefined),
       );
     } catch {
@@ -212,7 +206,7 @@ export class JournalReader {
     while (cursor.reached < cursor.untilSeq && performance.now() < until) {
       let msg: StoredMsg | null;
       try {
-        msg = await this.withTimeout(this.getNext(cursor.symbol, cursor.reached + 1), this.getTimeoutMs, 'journal message get');
+        msg = await withTimeout(this.getNext(cursor.symbol, cursor.reached + 1), this.getTimeoutMs, 'journal message get');
       } catch (err) {
         this.stats.getFailures++;
         this.checkGiveUp(cursor, err);
@@ -252,25 +246,6 @@ export class JournalReader {
     // STREAM.MSG.GET takes next_by_subj (nats-server 2.9+) like a direct get; the nats.js type lacks it.
     const request = { next_by_subj: journalSubject(symbol), seq: fromSeq };
     return jsm.streams.getMessage(JOURNAL_STREAM, request as unknown as { seq: number });
-  }
-
-  /** Rejects after `ms`; a result that comes later goes to `late` (e.g. to delete a late consumer). */
-  private withTimeout<T>(promise: Promise<T>, ms: number, what: string, late?: (value: T) => void): Promise<T> {
-    let timedOut = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        timedOut = true;
-        reject(new ReadFailure(`${what} took more than ${ms} ms`));
-      }, ms);
-    });
-    promise.then(
-      (value) => {
-        if (timedOut) late?.(value);
-      },
-      () => undefined,
-    );
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 }
 

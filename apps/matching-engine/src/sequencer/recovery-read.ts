@@ -1,5 +1,6 @@
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { withTimeout } from '../util/with-timeout.js';
 
 /**
  * Timings of recovery's point reads (issue 7): the snapshot head, the subject's last journal seq
@@ -109,16 +110,6 @@ export function readWithRetry<T>(what: string, attempt: () => Promise<T>, option
     }
     launch();
   });
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms);
-  });
-  // A late answer (or late failure) of an abandoned attempt is dropped.
-  promise.catch(() => undefined);
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 const quickManagers = new WeakMap<NatsConnection, Map<number, Promise<JetStreamManager>>>();
