@@ -11,8 +11,12 @@
 // BENCH_AUTH_CONNECTIONS (5000), BENCH_CAPACITY_EVENTS (events of the saturation phase, 1000 = 1M
 // deliveries with 1,000 subscribers; 0 = off), BENCH_CAPACITY_BURST (20), BENCH_CAPACITY_WINDOW
 // (events the publisher may be ahead of the deliveries, 100), BENCH_RAW_UPGRADE_CLIENT (0; 1 = the
-// connection-rate phase uses a minimal HTTP upgrade client instead of `ws`), BENCH_SOURCE_ADDRESSES (16), BENCH_MAX_SECONDS (600: the whole
-// run is aborted past it), BENCH_GATEWAY_MAIN (another gateway build's dist/main.js). `--quick` shrinks everything for a smoke run (results not written);
+// connection-rate phase uses a minimal HTTP upgrade client instead of `ws`), BENCH_LOAD_CLIENT (net: the
+// delivery phases' client, `ws` or `net` = the minimal client over node:net of load-client.mjs),
+// BENCH_LATENCY_SHAPES (100x1000: extra steady-rate latency phases as <subscribers>x<events/s>,
+// comma-separated, each on fresh sockets; empty = none), BENCH_SOURCE_ADDRESSES (16), BENCH_MAX_SECONDS (600: the whole
+// run is aborted past it), BENCH_GATEWAY_MAIN (another gateway build's dist/main.js), BENCH_RESULTS (write
+// the results to this file instead of bench/results/gateway.json, and leave the chart alone). `--quick` shrinks everything for a smoke run (results not written);
 // `--chart-only` redraws the SVG from the last results file.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -24,7 +28,7 @@ import { NatsServer } from '@trading/testing';
 import { LoadClients } from './lib/load-clients.mjs';
 import { TradePublisher } from './lib/publisher.mjs';
 import { RunningTarget, targetAvailable, isTargetName, targetDefinition } from './lib/servers.mjs';
-import { warmUp, measureIdleRss, measureDelivery, measureConnectionRate, measureNatsFloor } from './lib/phases.mjs';
+import { warmUp, measureIdleRss, measureDelivery, measureLatencyShape, measureConnectionRate, measureNatsFloor } from './lib/phases.mjs';
 import { median, ratio, round } from './lib/stats.mjs';
 import { renderGatewayChart } from './lib/svg-chart.mjs';
 
@@ -41,6 +45,28 @@ function intEnv(name, fallback, min, max) {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new BenchConfigError(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
   return n;
+}
+
+/** BENCH_LATENCY_SHAPES: `<subscribers>x<events/s>[,...]`, e.g. `100x1000`. */
+function shapesEnv(fallback) {
+  const raw = process.env.BENCH_LATENCY_SHAPES ?? fallback;
+  if (raw.trim() === '') return [];
+  return raw.split(',').map((one) => {
+    const match = /^\s*([0-9]{1,5})x([0-9]{1,6})\s*$/.exec(one);
+    const subscribers = Number(match?.[1]);
+    const rate = Number(match?.[2]);
+    if (!match || subscribers < 1 || subscribers > 20_000 || rate < 1 || rate > 100_000) {
+      throw new BenchConfigError(`BENCH_LATENCY_SHAPES: "${one}" is not <subscribers 1-20000>x<events/s 1-100000>`);
+    }
+    return { subscribers, rate };
+  });
+}
+
+function clientEnv(fallback) {
+  const raw = process.env.BENCH_LOAD_CLIENT;
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'ws' && raw !== 'net') throw new BenchConfigError(`BENCH_LOAD_CLIENT must be "ws" or "net", got "${raw}"`);
+  return raw;
 }
 
 function readConfig() {
@@ -62,6 +88,10 @@ function readConfig() {
     capacityEvents: intEnv('BENCH_CAPACITY_EVENTS', q(1_000, 100), 0, 100_000),
     // 1: the connection-rate phase uses the minimal raw upgrade client instead of `ws` (0, default, as in earlier runs).
     rawUpgradeClient: intEnv('BENCH_RAW_UPGRADE_CLIENT', 0, 0, 1) === 1,
+    // The delivery phases' WebSocket client: `net` (minimal, measured cheaper) or `ws` (as in runs before 2026-11-26 04:00).
+    loadClient: clientEnv('net'),
+    // Extra latency phases, e.g. 100,000 deliveries/s as 100 subscribers x 1,000 events/s.
+    latencyShapes: shapesEnv(q('100x1000', '20x200')),
     capacityBurst: intEnv('BENCH_CAPACITY_BURST', 20, 1, 10_000),
     capacityWindow: intEnv('BENCH_CAPACITY_WINDOW', 100, 1, 100_000),
     sourceAddressCount: intEnv('BENCH_SOURCE_ADDRESSES', 16, 1, 250),
@@ -135,20 +165,33 @@ async function runTarget(ctx, name) {
       const d = result.delivery;
       log(
         `  delivery: ${d.delivered}/${d.expected} offered ${Math.round(d.offeredDeliveriesPerSecond)}/s, achieved ${Math.round(d.deliveriesPerSecond)}/s, CPU ${round(d.serverCpuUsPerDelivery, 3)} us/delivery ` +
-          `(user ${round(d.userCpuUsPerDelivery, 2)} sys ${round(d.systemCpuUsPerDelivery, 2)}; clients ${round(d.clientCpuUsPerDelivery, 2)}), latency p50 ${d.latencyUs.p50} us p99 ${d.latencyUs.p99} us`,
+          `(user ${round(d.userCpuUsPerDelivery, 2)} sys ${round(d.systemCpuUsPerDelivery, 2)}; clients ${round(d.clientCpuUsPerDelivery, 2)}: user ${round(d.clientUserCpuUsPerDelivery, 2)} sys ${round(d.clientSystemCpuUsPerDelivery, 2)}), latency p50 ${d.latencyUs.p50} us p99 ${d.latencyUs.p99} us`,
       );
     }
+    if (!result.delivery.error) log(`  ${fanOutLine(result.delivery)}`);
     const cap = result.delivery.capacity;
     if (cap?.error) log(`  capacity FAILED: ${cap.error}`);
     else if (cap) {
       log(
         `  capacity: ${cap.delivered}/${cap.expected} in ${Math.round(cap.windowMs)} ms = ${Math.round(cap.deliveriesPerSecond)}/s, every subscriber got every event in order: ${cap.everySubscriberGotEverything}, ` +
-          `CPU ${round(cap.serverCpuUsPerDelivery, 3)} us/delivery (user ${round(cap.userCpuUsPerDelivery, 2)} sys ${round(cap.systemCpuUsPerDelivery, 2)}; server ${round(cap.serverCores, 2)} cores, clients ${round(cap.clientCores, 2)} cores, ${round(cap.clientCpuUsPerDelivery, 2)} us/delivery)`,
+          `CPU ${round(cap.serverCpuUsPerDelivery, 3)} us/delivery (user ${round(cap.userCpuUsPerDelivery, 2)} sys ${round(cap.systemCpuUsPerDelivery, 2)}; server ${round(cap.serverCores, 2)} cores, clients ${round(cap.clientCores, 2)} cores, ${round(cap.clientCpuUsPerDelivery, 2)} us/delivery)` +
+          (cap.framesPerRead === undefined ? '' : `, ${round(cap.framesPerRead, 2)} frames per client read`),
       );
     }
     if (result.delivery.light) {
       const l = result.delivery.light;
-      log(`  light latency (${l.deliveriesPerSecond}/s): ${l.delivered}/${l.expected} delivered, p50 ${l.latencyUs.p50} us p99 ${l.latencyUs.p99} us`);
+      log(`  light latency (${l.deliveriesPerSecond}/s): ${l.delivered}/${l.expected} delivered, p50 ${l.latencyUs.p50} us p99 ${l.latencyUs.p99} us; ${fanOutLine(l)}`);
+    }
+    result.shapes = [];
+    for (const shape of ctx.config.latencyShapes) {
+      const one = await phase(`latency shape ${shape.subscribers}x${shape.rate}`, () => measureLatencyShape(ctx, target, shape));
+      result.shapes.push({ shape: `${shape.subscribers}x${shape.rate}`, ...one });
+      if (!one.error) {
+        log(
+          `  latency shape ${one.shape} (${one.subscribers} subscribers x ${one.rate} events/s): ${one.delivered}/${one.expected}, achieved ${Math.round(one.deliveriesPerSecond)}/s, ` +
+            `CPU ${round(one.serverCpuUsPerDelivery, 3)} us/delivery (clients ${round(one.clientCpuUsPerDelivery, 2)}), latency p50 ${one.latencyUs.p50} us p99 ${one.latencyUs.p99} us; ${fanOutLine(one)}`,
+        );
+      }
     }
     // The warm-up proves /ws/orders refuses a missing token; without that proof the rate would not
     // be one of authenticated connections.
@@ -174,6 +217,44 @@ async function runTarget(ctx, name) {
   }
 }
 
+/** One log line of a latency phase's fan-out figures (lib/fan-out.mjs). */
+function fanOutLine(p) {
+  const f = p.fanOut;
+  if (!f) return 'no fan-out figures';
+  const reads = p.framesPerRead === undefined ? '' : `, ${round(p.framesPerRead, 2)} frames per client read`;
+  return `fan-out spread p50 ${f.spreadUs.p50} us p99 ${f.spreadUs.p99} us, first receive p50 ${f.firstReceiveUs.p50} us p99 ${f.firstReceiveUs.p99} us, ${f.eventsReachingAll}/${f.events} events reached every subscriber${reads}`;
+}
+
+/** Medians per latency shape over the runs (`perRun`: each run's `shapes` array of one target). */
+function summarizeShapes(perRun) {
+  const byShape = {};
+  for (const shapes of perRun) for (const one of shapes) (byShape[one.shape] ??= []).push(one);
+  const out = {};
+  for (const [shape, all] of Object.entries(byShape)) {
+    const ok = all.filter((x) => !x.error);
+    const m = (fn) => median(ok.map(fn).filter((v) => v !== undefined && Number.isFinite(v)));
+    out[shape] = {
+      runs: ok.length,
+      runsWithErrors: all.length - ok.length,
+      // Runs in which every event reached every subscriber (per-event counts summed over the clients).
+      runsComplete: ok.filter((x) => x.undelivered === 0 && x.fanOut.eventsReachingAll === x.published && x.fanOut.events === x.published).length,
+      deliveriesPerSecond: m((x) => x.deliveriesPerSecond),
+      p50LatencyMs: m((x) => x.latencyUs.p50 / 1000),
+      p99LatencyMs: m((x) => x.latencyUs.p99 / 1000),
+      fanOutSpreadP50Ms: m((x) => x.fanOut.spreadUs.p50 / 1000),
+      fanOutSpreadP99Ms: m((x) => x.fanOut.spreadUs.p99 / 1000),
+      firstReceiveP50Ms: m((x) => x.fanOut.firstReceiveUs.p50 / 1000),
+      firstReceiveP99Ms: m((x) => x.fanOut.firstReceiveUs.p99 / 1000),
+      cpuUsPerDelivery: m((x) => x.serverCpuUsPerDelivery),
+      clientCpuUsPerDelivery: m((x) => x.clientCpuUsPerDelivery),
+      clientUserCpuUsPerDelivery: m((x) => x.clientUserCpuUsPerDelivery),
+      clientSystemCpuUsPerDelivery: m((x) => x.clientSystemCpuUsPerDelivery),
+      framesPerRead: m((x) => x.framesPerRead),
+    };
+  }
+  return out;
+}
+
 function summarize(runs, targets) {
   const pick = (name, fn) => runs.map((r) => r[name]).filter(Boolean).map(fn).filter((v) => v !== undefined && Number.isFinite(v));
   const okDelivery = (r) => (r.delivery && !r.delivery.error ? r.delivery : undefined);
@@ -188,6 +269,8 @@ function summarize(runs, targets) {
       userCpuUsPerDelivery: median(pick(name, (r) => okDelivery(r)?.userCpuUsPerDelivery)),
       systemCpuUsPerDelivery: median(pick(name, (r) => okDelivery(r)?.systemCpuUsPerDelivery)),
       clientCpuUsPerDelivery: median(pick(name, (r) => okDelivery(r)?.clientCpuUsPerDelivery)),
+      clientUserCpuUsPerDelivery: median(pick(name, (r) => okDelivery(r)?.clientUserCpuUsPerDelivery)),
+      clientSystemCpuUsPerDelivery: median(pick(name, (r) => okDelivery(r)?.clientSystemCpuUsPerDelivery)),
       bytesPerIdleConnection: median(pick(name, (r) => okPhase(r.idleRss)?.bytesPerConnection)),
       deliveriesPerSecond: median(pick(name, (r) => okDelivery(r)?.deliveriesPerSecond)),
       p50LatencyMs: median(pick(name, (r) => okDelivery(r)?.latencyUs.p50 / 1000)),
@@ -196,6 +279,8 @@ function summarize(runs, targets) {
       lightP99LatencyMs: median(pick(name, (r) => okDelivery(r)?.light?.latencyUs.p99 / 1000)),
       // Not delivered when the wait (20 s after the last publish) ended: slow or lost.
       undeliveredAtDeadline: pick(name, (r) => okDelivery(r)?.undelivered).reduce((a, b) => a + b, 0),
+      // Runs of the fixed-rate phase in which every event reached every subscriber (per-event counts).
+      deliveryRunsComplete: pick(name, (r) => (okDelivery(r) && okDelivery(r).undelivered === 0 && okDelivery(r).fanOut?.eventsReachingAll === okDelivery(r).published ? 1 : undefined)).length,
       // Saturation (capacity phase): bursts as fast as the server keeps up.
       capacityCpuUsPerDelivery: median(pick(name, (r) => okCapacity(r)?.serverCpuUsPerDelivery)),
       capacityUserCpuUsPerDelivery: median(pick(name, (r) => okCapacity(r)?.userCpuUsPerDelivery)),
@@ -204,12 +289,25 @@ function summarize(runs, targets) {
       capacityServerCores: median(pick(name, (r) => okCapacity(r)?.serverCores)),
       capacityClientCores: median(pick(name, (r) => okCapacity(r)?.clientCores)),
       capacityClientCpuUsPerDelivery: median(pick(name, (r) => okCapacity(r)?.clientCpuUsPerDelivery)),
+      capacityClientUserCpuUsPerDelivery: median(pick(name, (r) => okCapacity(r)?.clientUserCpuUsPerDelivery)),
+      capacityClientSystemCpuUsPerDelivery: median(pick(name, (r) => okCapacity(r)?.clientSystemCpuUsPerDelivery)),
       capacityRuns: pick(name, (r) => (okCapacity(r) ? 1 : undefined)).length,
       capacityRunsComplete: pick(name, (r) => (okCapacity(r)?.everySubscriberGotEverything ? 1 : undefined)).length,
+      // Fan-out (lib/fan-out.mjs): last receive - first receive of one event over all subscribers.
+      fanOutSpreadP50Ms: median(pick(name, (r) => okDelivery(r)?.fanOut?.spreadUs.p50 / 1000)),
+      fanOutSpreadP99Ms: median(pick(name, (r) => okDelivery(r)?.fanOut?.spreadUs.p99 / 1000)),
+      firstReceiveP50Ms: median(pick(name, (r) => okDelivery(r)?.fanOut?.firstReceiveUs.p50 / 1000)),
+      firstReceiveP99Ms: median(pick(name, (r) => okDelivery(r)?.fanOut?.firstReceiveUs.p99 / 1000)),
+      lightFanOutSpreadP50Ms: median(pick(name, (r) => okDelivery(r)?.light?.fanOut?.spreadUs.p50 / 1000)),
+      lightFanOutSpreadP99Ms: median(pick(name, (r) => okDelivery(r)?.light?.fanOut?.spreadUs.p99 / 1000)),
+      // Minimal `net` client only: data frames per socket read (proxy for events per server write).
+      framesPerRead: median(pick(name, (r) => okDelivery(r)?.framesPerRead)),
+      capacityFramesPerRead: median(pick(name, (r) => okCapacity(r)?.framesPerRead)),
+      shapes: summarizeShapes(runs.map((r) => r[name]?.shapes).filter(Boolean)),
       authConnectionsPerSecond: median(pick(name, (r) => okPhase(r.connectionRate)?.perSecond)),
       serverCpuUsPerAuthConnection: median(pick(name, (r) => okPhase(r.connectionRate)?.serverCpuUsPerConnection)),
       clientCpuUsPerAuthConnection: median(pick(name, (r) => okPhase(r.connectionRate)?.clientCpuUsPerConnection)),
-      runsWithErrors: runs.filter((r) => r[name]?.error || ['warmUp', 'idleRss', 'delivery', 'connectionRate'].some((k) => r[name]?.[k]?.error) || r[name]?.delivery?.capacity?.error).length,
+      runsWithErrors: runs.filter((r) => r[name]?.error || ['warmUp', 'idleRss', 'delivery', 'connectionRate'].some((k) => r[name]?.[k]?.error) || r[name]?.delivery?.capacity?.error || r[name]?.shapes?.some((x) => x.error)).length,
     };
   }
   const RATIO_KEYS = ['cpuUsPerDelivery', 'userCpuUsPerDelivery', 'systemCpuUsPerDelivery', 'bytesPerIdleConnection', 'deliveriesPerSecond', 'p50LatencyMs', 'p99LatencyMs', 'lightP50LatencyMs', 'lightP99LatencyMs', 'capacityCpuUsPerDelivery', 'capacityDeliveriesPerSecond', 'authConnectionsPerSecond', 'serverCpuUsPerAuthConnection'];
@@ -234,6 +332,8 @@ function summarize(runs, targets) {
       capacityCpuUsPerDelivery: verdict(g.capacityCpuUsPerDelivery, TARGETS.cpuUsPerDelivery, 'lower'),
       bytesPerIdleConnection: verdict(g.bytesPerIdleConnection, TARGETS.bytesPerIdleConnection, 'lower'),
       p99LatencyMs: verdict(g.p99LatencyMs, TARGETS.p99LatencyMs, 'lower'),
+      // The same target in the other shapes of 100,000 deliveries/s (BENCH_LATENCY_SHAPES).
+      p99LatencyMsByShape: Object.fromEntries(Object.entries(g.shapes).map(([shape, f]) => [shape, verdict(f.p99LatencyMs, TARGETS.p99LatencyMs, 'lower')])),
       authConnectionsPerSecond: verdict(g.authConnectionsPerSecond, TARGETS.authConnectionsPerSecond, 'higher'),
     };
   }
@@ -245,13 +345,18 @@ function printTable({ summary, ratiosByTarget }) {
   const rows = [
     ['server CPU per delivered message (us)', 'cpuUsPerDelivery', (v) => round(v, 3)],
     ['  of which user / system (us, /proc stat)', 'userCpuUsPerDelivery', (v, s) => `${round(v, 2)} / ${round(s.systemCpuUsPerDelivery, 2)}`],
-    ['load clients CPU per delivered message (us)', 'clientCpuUsPerDelivery', (v) => round(v, 2)],
+    ['load clients CPU per delivered message (us; user / kernel)', 'clientCpuUsPerDelivery', (v, s) => `${round(v, 2)} (${round(s.clientUserCpuUsPerDelivery, 2)} / ${round(s.clientSystemCpuUsPerDelivery, 2)})`],
+    ['saturation: load clients CPU per delivery (us; user / kernel)', 'capacityClientCpuUsPerDelivery', (v, s) => `${round(v, 2)} (${round(s.capacityClientUserCpuUsPerDelivery, 2)} / ${round(s.capacityClientSystemCpuUsPerDelivery, 2)})`],
     ['RSS per idle connection (KiB)', 'bytesPerIdleConnection', (v) => round(v / 1024, 2)],
     ['achieved deliveries/s (offered: subscribers x rate)', 'deliveriesPerSecond', (v) => Math.round(v)],
     ['NATS-to-client latency p50 (ms)', 'p50LatencyMs', (v) => round(v, 3)],
     ['NATS-to-client latency p99 (ms)', 'p99LatencyMs', (v) => round(v, 3)],
     ['latency p50 at the light rate (ms)', 'lightP50LatencyMs', (v) => round(v, 3)],
     ['latency p99 at the light rate (ms)', 'lightP99LatencyMs', (v) => round(v, 3)],
+    ['fan-out spread p50 / p99 (ms, last - first receive of an event)', 'fanOutSpreadP99Ms', (v, s) => `${round(s.fanOutSpreadP50Ms, 3)} / ${round(v, 3)}`],
+    ['first receive p50 / p99 (ms, publish -> first subscriber)', 'firstReceiveP99Ms', (v, s) => `${round(s.firstReceiveP50Ms, 3)} / ${round(v, 3)}`],
+    ['fan-out spread p50 / p99 at the light rate (ms)', 'lightFanOutSpreadP99Ms', (v, s) => `${round(s.lightFanOutSpreadP50Ms, 3)} / ${round(v, 3)}`],
+    ['frames per client read, fixed rate / saturation (net client)', 'framesPerRead', (v, s) => `${round(v, 2)} / ${round(s.capacityFramesPerRead, 2)}`],
     ['saturation: server CPU per delivery (us)', 'capacityCpuUsPerDelivery', (v, s) => `${round(v, 3)} (${round(s.capacityUserCpuUsPerDelivery, 2)} / ${round(s.capacitySystemCpuUsPerDelivery, 2)})`],
     ['saturation: deliveries/s (server / client cores)', 'capacityDeliveriesPerSecond', (v, s) => `${Math.round(v)} (${round(s.capacityServerCores, 2)} / ${round(s.capacityClientCores, 2)})`],
     ['saturation: runs where every subscriber got every event in order', 'capacityRunsComplete', (v, s) => `${v} of ${s.capacityRuns}`],
@@ -266,6 +371,23 @@ function printTable({ summary, ratiosByTarget }) {
     const cells = names.map((n) => (summary[n][key] === undefined ? 'n/a' : fmt(summary[n][key], summary[n])));
     const ratioCells = others.map((n) => ratiosByTarget[n]?.[key] ?? 'n/a');
     lines.push(`| ${label} | ${cells.join(' | ')} | ${ratioCells.join(' | ')} |`);
+  }
+  // Latency shapes (BENCH_LATENCY_SHAPES): one group of rows per shape.
+  const shapes = [...new Set(names.flatMap((n) => Object.keys(summary[n].shapes ?? {})))];
+  const shapeRows = [
+    ['latency p50 / p99 (ms)', (f) => `${round(f.p50LatencyMs, 3)} / ${round(f.p99LatencyMs, 3)}`],
+    ['fan-out spread p50 / p99 (ms)', (f) => `${round(f.fanOutSpreadP50Ms, 3)} / ${round(f.fanOutSpreadP99Ms, 3)}`],
+    ['first receive p50 / p99 (ms)', (f) => `${round(f.firstReceiveP50Ms, 3)} / ${round(f.firstReceiveP99Ms, 3)}`],
+    ['server / clients CPU per delivery (us; clients user / kernel)', (f) => `${round(f.cpuUsPerDelivery, 3)} / ${round(f.clientCpuUsPerDelivery, 2)} (${round(f.clientUserCpuUsPerDelivery, 2)} / ${round(f.clientSystemCpuUsPerDelivery, 2)})`],
+    ['achieved deliveries/s; frames per client read', (f) => `${Math.round(f.deliveriesPerSecond ?? 0)}; ${f.framesPerRead === undefined ? 'n/a' : round(f.framesPerRead, 2)}`],
+    ['runs where every event reached every subscriber', (f) => `${f.runsComplete} of ${f.runs + f.runsWithErrors}`],
+  ];
+  for (const shape of shapes) {
+    const [subs, rate] = shape.split('x');
+    for (const [label, fmt] of shapeRows) {
+      const cells = names.map((n) => (summary[n].shapes?.[shape] && summary[n].shapes[shape].runs > 0 ? fmt(summary[n].shapes[shape]) : 'n/a'));
+      lines.push(`| ${subs} subs x ${rate} events/s: ${label} | ${cells.join(' | ')} | ${others.map(() => 'n/a').join(' | ')} |`);
+    }
   }
   process.stdout.write('\n' + lines.join('\n') + '\n\n');
 }
@@ -301,12 +423,26 @@ function chartOf(report) {
         note: `bursts as fast as delivered; gateway ${Math.round(g.capacityDeliveriesPerSecond ?? 0).toLocaleString('en-US')}/s`,
       },
       { title: 'RSS per idle connection', unit: 'KiB', better: 'lower', target: kib(TARGETS.bytesPerIdleConnection), gateway: kib(g.bytesPerIdleConnection), baseline: kib(b.bytesPerIdleConnection), note: `${config.idleConnections} connections` },
-      { title: 'NATS-to-client p99', unit: 'ms', better: 'lower', target: TARGETS.p99LatencyMs, gateway: g.p99LatencyMs, baseline: b.p99LatencyMs, extra: extra('p99LatencyMs'), note: `${config.subscribers * config.rate} deliveries/s offered` },
+      { title: 'NATS-to-client p99', unit: 'ms', better: 'lower', target: TARGETS.p99LatencyMs, gateway: g.p99LatencyMs, baseline: b.p99LatencyMs, extra: extra('p99LatencyMs'), note: `${config.subscribers} subs x ${config.rate}/s` + (g.fanOutSpreadP99Ms === undefined ? '' : `; fan-out spread p99 ${round(g.fanOutSpreadP99Ms, 2)} ms`) },
+      // The first latency shape (BENCH_LATENCY_SHAPES), e.g. the same 100,000/s as 100 subs x 1,000 events/s.
+      ...(config.latencyShapes ?? []).slice(0, 1).map(({ subscribers, rate }) => {
+        const shape = `${subscribers}x${rate}`;
+        return {
+          title: `p99, ${subscribers} subs x ${rate.toLocaleString('en-US')}/s`,
+          unit: 'ms',
+          better: 'lower',
+          target: TARGETS.p99LatencyMs,
+          gateway: g.shapes?.[shape]?.p99LatencyMs,
+          baseline: b.shapes?.[shape]?.p99LatencyMs,
+          extra: variants.map((n) => ({ name: `wd ${summary[n].writeDelayMs} ms`, value: summary[n].shapes?.[shape]?.p99LatencyMs })),
+          note: `fan-out spread p99 ${round(g.shapes?.[shape]?.fanOutSpreadP99Ms, 2)} ms (gateway)`,
+        };
+      }),
       { title: 'New authenticated conns', unit: 'per second', better: 'higher', target: TARGETS.authConnectionsPerSecond, gateway: g.authConnectionsPerSecond, baseline: b.authConnectionsPerSecond, note: 'JWT at upgrade; clients on same cores' },
     ],
     {
       title: 'Gateway benchmark: uWebSockets.js gateway vs plain ws + NATS',
-      subtitle: `medians of ${config.runs} runs, ${startedAt.slice(0, 10)}, ${machine.cores} shared cores (${machine.cpuModel}), load clients on the same machine; wd = WRITE_DELAY_MS`,
+      subtitle: `medians of ${config.runs} runs, ${startedAt.slice(0, 10)}, ${machine.cores} shared cores (${machine.cpuModel}), load clients (${config.loadClient ?? 'ws'}) on the same machine; wd = WRITE_DELAY_MS`,
     },
   );
 }
@@ -397,6 +533,10 @@ async function main() {
         cpu: 'sum of /proc/<pid>/task/*/schedstat run time (ns) of the server process over the publish window until every delivery was counted, divided by deliveries counted by the clients; /proc/<pid>/stat utime+stime (10 ms ticks) kept as statCpuUsPerDelivery',
         rss: '(VmRSS with N idle /ws/trades connections - VmRSS with none) / N, each read once RSS is stable within 256 KiB over 500 ms (max 6-8 s)',
         latency: 'publisher stamps process.hrtime (CLOCK_MONOTONIC, shared by all processes) into each event; clients record receive - publish in an HDR histogram; medians of per-run p50/p99; measured at rate x subscribers deliveries/s and again at lightRate x subscribers',
+        loadClient: 'delivery phases: `ws` library clients or (BENCH_LOAD_CLIENT=net) a minimal client over node:net (hand-written upgrade, lib/ws-frames.mjs parser, one shared read buffer); both read seq and benchNs from the bytes without JSON.parse',
+        fanOut: 'per event (seq): first and last receive time over all subscribers (merged over the load processes, same clock) and how many subscribers got it; spread = last - first, first receive = first - publish; nearest-rank percentiles over the events every subscriber got',
+        latencyShapes: 'BENCH_LATENCY_SHAPES: extra fixed-rate phases <subscribers>x<events/s> on fresh sockets, same method as the main phase (deliverySeconds long)',
+        framesPerRead: 'net client only: data and control frames parsed / socket reads after the upgrade, summed over the clients: a proxy (upper bound) for events per server write',
         capacity: 'on the delivery subscribers: bursts of capacityBurst events, never more than capacityWindow events ahead of the deliveries counted by the clients, capacityEvents in all; server CPU (schedstat) from the first publish until every delivery was counted / deliveries; per-socket counts and seq order checked by the clients',
         connectionRate: 'new /ws/orders connections with a distinct HS256 JWT each (signed beforehand), 32 handshakes in flight per load process; opened / (last open - first attempt)',
       },
@@ -411,6 +551,10 @@ async function main() {
     };
     if (quick) {
       log('quick run: results not written');
+    } else if (process.env.BENCH_RESULTS) {
+      // A side experiment: its own results file, and the chart of the main results left alone.
+      writeFileSync(process.env.BENCH_RESULTS, JSON.stringify(report, null, 2) + '\n');
+      log(`wrote ${process.env.BENCH_RESULTS} (chart not redrawn)`);
     } else {
       mkdirSync(`${ROOT}bench/results`, { recursive: true });
       writeFileSync(`${ROOT}bench/results/gateway.json`, JSON.stringify(report, null, 2) + '\n');

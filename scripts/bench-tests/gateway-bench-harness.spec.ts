@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { SignJWT } from 'jose';
-import { NatsServer, TestSocket, UpgradeRefusedError, waitFor } from '@trading/testing';
+import { NatsServer, TestSocket, UpgradeRefusedError, waitFor, delay } from '@trading/testing';
 // @ts-expect-error plain-JS benchmark module without type declarations
 import { readCpu, readRssBytes, ProcReadError } from '../../bench/gateway/lib/proc-stats.mjs';
 // @ts-expect-error plain-JS benchmark module without type declarations
@@ -17,6 +17,10 @@ import { TradePublisher } from '../../bench/gateway/lib/publisher.mjs';
 import { median, ratio } from '../../bench/gateway/lib/stats.mjs';
 // @ts-expect-error plain-JS benchmark module without type declarations
 import { renderGatewayChart } from '../../bench/gateway/lib/svg-chart.mjs';
+// @ts-expect-error plain-JS benchmark module without type declarations
+import { fanOutSummary, percentile } from '../../bench/gateway/lib/fan-out.mjs';
+import { WebSocketServer } from 'ws';
+import type { AddressInfo } from 'node:net';
 
 const SECRET = 'bench-harness-test-secret-0123456789abcdef';
 
@@ -127,12 +131,13 @@ describe('baseline gateway and load clients', () => {
     await alice.close();
   });
 
-  it('load clients count every tagged delivery and its latency, and nothing else', async () => {
+  it.each(['ws', 'net'])('load clients (%s) count every tagged delivery, its latency and its fan-out, and nothing else', async (client) => {
     const open = await clients.all('open', (i: number) => ({
       url: target.url('/ws/trades?symbols=BTC-USD'),
       count: clients.share(10, i),
       concurrency: 4,
       localAddresses: ['127.0.0.2', '127.0.0.3'],
+      client,
     }));
     expect(open.reduce((n: number, r: any) => n + r.opened, 0)).toBe(10);
     const publisher = new TradePublisher(nc, baseNs);
@@ -143,7 +148,7 @@ describe('baseline gateway and load clients', () => {
       const stats = await clients.all('stats', () => ({ histogram: false }));
       return stats.reduce((n: number, s: any) => n + s.reached, 0) === 10;
     });
-    await clients.all('count', () => ({ tag: 'measured' }));
+    await clients.all('count', () => ({ tag: 'measured', events: true }));
     publisher.publish('ETH-USD', 'measured'); // no subscriber: must not be counted
     const sent = await publisher.publishAtRate('BTC-USD', 'measured', { rate: 200, durationMs: 100 });
     expect(sent).toBe(20);
@@ -162,8 +167,113 @@ describe('baseline gateway and load clients', () => {
       expect(h.minNonZeroValue).toBeGreaterThan(0);
       expect(h.maxValue).toBeLessThan(1_000_000);
     }
+    // Per event: 20 distinct contiguous seqs, each received by all 10 subscribers exactly once.
+    const records = (await clients.all('stats', () => ({ histogram: false, events: true }))).map((s: any) => s.events);
+    const seqs = [...new Set(records.flatMap((r: any) => r.seq))].sort((a: any, b: any) => a - b) as number[];
+    expect(seqs).toHaveLength(20);
+    expect(seqs[19] - seqs[0]).toBe(19);
+    const fanOut = fanOutSummary(records, 10);
+    expect(fanOut).toMatchObject({ events: 20, eventsReachingAll: 20, eventsOverDelivered: 0 });
+    expect(fanOut.spreadUs.p50).toBeGreaterThanOrEqual(0);
+    expect(fanOut.spreadUs.max).toBeLessThan(1_000_000);
+    expect(fanOut.firstReceiveUs.p50).toBeGreaterThan(0);
+    expect(fanOut.firstReceiveUs.max).toBeLessThan(1_000_000);
     await clients.all('closeAll');
     const after = await clients.all('stats', () => ({ histogram: false }));
     expect(after.reduce((n: number, s: any) => n + s.open + s.unexpectedCloses, 0)).toBe(0);
+  });
+
+  it.each(['ws', 'net'])('load clients (%s) check per socket that every event arrived in seq order', async (client) => {
+    await clients.all('open', (i: number) => ({ url: target.url('/ws/trades?symbols=SOL-USD'), count: clients.share(6, i), concurrency: 3, localAddresses: ['127.0.0.2'], client }));
+    const publisher = new TradePublisher(nc, baseNs);
+    await clients.all('count', () => ({ tag: 'ready' }));
+    await waitFor(async () => {
+      publisher.publish('SOL-USD', 'ready');
+      await nc.flush();
+      return (await clients.all('stats', () => ({ histogram: false }))).reduce((n: number, s: any) => n + s.reached, 0) === 6;
+    });
+    await delay(100);
+    await clients.all('count', () => ({ tag: 'ordered', perSocket: true }));
+    for (let i = 0; i < 30; i++) publisher.publish('SOL-USD', 'ordered');
+    await nc.flush();
+    await waitFor(async () => (await clients.all('stats', () => ({ histogram: false }))).reduce((n: number, s: any) => n + s.delivered, 0) >= 180);
+    const perSocket = (await clients.all('stats', () => ({ histogram: false }))).map((s: any) => s.perSocket);
+    expect(perSocket.reduce((n: number, p: any) => n + p.sockets, 0)).toBe(6);
+    expect(perSocket.every((p: any) => p.sockets === 0 || (p.min === 30 && p.max === 30))).toBe(true);
+    expect(perSocket.reduce((n: number, p: any) => n + p.outOfOrder, 0)).toBe(0);
+    await clients.all('closeAll');
+  });
+
+  it('the net client reports a refused upgrade by its HTTP status', async () => {
+    const [result] = await clients.all('open', (i: number) => ({ url: target.url('/ws/orders'), count: i === 0 ? 2 : 0, concurrency: 2, localAddresses: ['127.0.0.2'], client: 'net' }));
+    expect(result).toMatchObject({ opened: 0, failed: 2, failures: { 'HTTP 401': 2 } });
+    await expect(clients.all('open', () => ({ url: target.url('/ws/orders'), count: 1, concurrency: 1, localAddresses: ['127.0.0.2'], client: 'net', auth: true }))).rejects.toThrow(/delivery connections only/);
+  });
+});
+
+describe('net load client against a WebSocket server that pings, fragments and closes', () => {
+  let server: WebSocketServer;
+  let clients: any;
+  const pongs: string[] = [];
+  const closesSeen: number[] = [];
+
+  beforeAll(async () => {
+    server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+    await new Promise((resolve) => server.once('listening', resolve));
+    server.on('connection', (ws) => {
+      ws.on('pong', (data) => pongs.push(data.toString()));
+      ws.on('close', (code) => closesSeen.push(code));
+      ws.ping('are-you-there');
+      // One event fragmented into three frames, one 70,000-byte event (64-bit length), then a close.
+      const event = `{"type":"TradeExecuted","symbol":"BTC-USD","seq":1,"benchTag":"frag","pad":"${'x'.repeat(70_000)}","benchNs":"1"}`;
+      ws.send(event.slice(0, 20), { fin: false });
+      ws.send(event.slice(20, 40), { fin: false });
+      ws.send(event.slice(40), { fin: true });
+      ws.send(`{"type":"TradeExecuted","symbol":"BTC-USD","seq":2,"benchTag":"frag","benchNs":"2"}`);
+    });
+    clients = await LoadClients.start(1, process.hrtime.bigint());
+  });
+
+  afterAll(async () => {
+    await clients?.stop();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('answers pings with masked pongs, reassembles fragments, and reports the close code', async () => {
+    await clients.all('count', () => ({ tag: 'frag', perSocket: true }));
+    const port = (server.address() as AddressInfo).port;
+    const [opened] = await clients.all('open', () => ({ url: `ws://127.0.0.1:${port}/x`, count: 2, concurrency: 2, localAddresses: ['127.0.0.2'], client: 'net' }));
+    expect(opened.opened).toBe(2);
+    // `ws` (the server) rejects unmasked client frames with 1002: a pong arriving intact proves the masking.
+    await waitFor(() => pongs.length === 2);
+    expect(pongs).toEqual(['are-you-there', 'are-you-there']);
+    await waitFor(async () => (await clients.all('stats', () => ({ histogram: false })))[0].delivered === 4);
+    let [stats] = await clients.all('stats', () => ({ histogram: false }));
+    expect(stats).toMatchObject({ delivered: 4, foreign: 0, binary: 0, protocolErrors: 0, unexpectedCloses: 0 });
+    expect(stats.perSocket).toMatchObject({ sockets: 2, min: 2, max: 2, outOfOrder: 0 });
+    for (const ws of server.clients) ws.close(4001, 'bye');
+    await waitFor(async () => (await clients.all('stats', () => ({ histogram: false })))[0].unexpectedCloses === 2);
+    [stats] = await clients.all('stats', () => ({ histogram: false }));
+    expect(stats.closeCodes).toMatchObject({ 4001: 2 });
+    expect(stats.open).toBe(0);
+    // The client answered the close with a close frame of the same code (a clean close for the server).
+    await waitFor(() => closesSeen.length === 2);
+    expect(closesSeen).toEqual([4001, 4001]);
+  });
+});
+
+describe('fan-out summary', () => {
+  it('merges per-process first/last receives per event and counts subscribers', () => {
+    // Two processes, 2 subscribers each; event 2 misses one subscriber; event 3 has no stamp.
+    const a = { seq: [1, 2, 3], sentNs: [1_000, 2_000, -1], firstNs: [11_000, 22_000, 30_000], lastNs: [15_000, 22_000, 31_000], count: [2, 1, 2] };
+    const b = { seq: [2, 1, 3], sentNs: [2_000, 1_000, -1], firstNs: [21_000, 12_000, 33_000], lastNs: [25_000, 41_000, 34_000], count: [2, 2, 2] };
+    const f = fanOutSummary([a, b, undefined], 4);
+    expect(f).toMatchObject({ events: 3, eventsReachingAll: 2, eventsOverDelivered: 0 });
+    // Spreads over the complete events only: event 1 (41,000 - 11,000 ns = 30 us), event 3 (4 us).
+    expect(f.spreadUs).toMatchObject({ p50: 4, p99: 30, max: 30 });
+    // First receive - publish where stamped: event 1 10 us, event 2 19 us.
+    expect(f.firstReceiveUs).toMatchObject({ p50: 10, max: 19 });
+    expect(percentile(Float64Array.from([1, 2, 3, 4]), 50)).toBe(2);
+    expect(percentile(Float64Array.from([]), 50)).toBeUndefined();
   });
 });

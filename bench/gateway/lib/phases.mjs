@@ -4,7 +4,8 @@
 import hdr from 'hdr-histogram-js';
 import { waitFor, delay } from '@trading/testing';
 import WebSocket from 'ws';
-import { readCpu, readCpuOfAll, settledRssBytes } from './proc-stats.mjs';
+import { readCpu, readCpuOfAll, readStatCpuSplitNs, settledRssBytes } from './proc-stats.mjs';
+import { fanOutSummary } from './fan-out.mjs';
 
 const HISTOGRAM = { lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 };
 const DELIVERY_SYMBOL = 'BTC-USD';
@@ -17,7 +18,23 @@ export class PhaseError extends Error {
 
 const sum = (results, key) => results.reduce((total, r) => total + r[key], 0);
 
-async function openAll(ctx, url, total, { concurrency, auth = false, raw = false }) {
+/** The load clients' user and kernel time (/proc/<pid>/stat, 10 ms ticks), summed over the processes. */
+function clientSplitNs(ctx) {
+  return ctx.clients.pids.reduce(
+    (total, pid) => {
+      const { userNs, systemNs } = readStatCpuSplitNs(pid);
+      return { userNs: total.userNs + userNs, systemNs: total.systemNs + systemNs };
+    },
+    { userNs: 0, systemNs: 0 },
+  );
+}
+
+/** Clients' user / kernel CPU per delivery (us) between two clientSplitNs readings. */
+function clientSplitPerDelivery(before, after, delivered) {
+  return { clientUserCpuUsPerDelivery: (after.userNs - before.userNs) / 1000 / delivered, clientSystemCpuUsPerDelivery: (after.systemNs - before.systemNs) / 1000 / delivered };
+}
+
+async function openAll(ctx, url, total, { concurrency, auth = false, raw = false, client = 'ws' }) {
   const results = await ctx.clients.all('open', (i) => ({
     url,
     count: ctx.clients.share(total, i),
@@ -25,6 +42,7 @@ async function openAll(ctx, url, total, { concurrency, auth = false, raw = false
     localAddresses: ctx.sourceAddresses,
     auth,
     raw,
+    client,
   }));
   const failures = {};
   for (const r of results) for (const [reason, n] of Object.entries(r.failures)) failures[reason] = (failures[reason] ?? 0) + n;
@@ -35,9 +53,13 @@ async function closeAll(ctx) {
   await ctx.clients.all('closeAll', () => ({ timeoutMs: 15_000 }), 30_000);
 }
 
-async function totals(ctx, { histogram = false } = {}) {
-  const stats = await ctx.clients.all('stats', () => ({ histogram }));
+async function totals(ctx, { histogram = false, events = false } = {}) {
+  const stats = await ctx.clients.all('stats', () => ({ histogram, events }));
   return {
+    reads: sum(stats, 'reads'),
+    frames: sum(stats, 'frames'),
+    protocolErrors: sum(stats, 'protocolErrors'),
+    events: stats.map((s) => s.events),
     delivered: sum(stats, 'delivered'),
     reached: sum(stats, 'reached'),
     foreign: sum(stats, 'foreign'),
@@ -76,7 +98,7 @@ function refusedWithoutToken(url) {
 export async function warmUp(ctx, target) {
   const tag = `warm-${target.name}-${ctx.run}`;
   await ctx.clients.all('count', () => ({ tag }));
-  const subs = await openAll(ctx, target.url(`/ws/trades?symbols=${DELIVERY_SYMBOL}`), ctx.config.warmupConnections, { concurrency: 16 });
+  const subs = await openAll(ctx, target.url(`/ws/trades?symbols=${DELIVERY_SYMBOL}`), ctx.config.warmupConnections, { concurrency: 16, client: ctx.config.loadClient });
   const auth = await openAll(ctx, target.url('/ws/orders'), ctx.config.warmupConnections, { concurrency: 16, auth: true });
   for (let i = 0; i < 50; i++) {
     ctx.publisher.publish(DELIVERY_SYMBOL, tag);
@@ -110,50 +132,102 @@ export async function measureIdleRss(ctx, target) {
 }
 
 /**
- * `subscribers` sockets on /ws/trades?symbols=BTC-USD; a steady `rate` events/s for `seconds`.
- * Server CPU (all threads) from the first publish until the clients have counted every delivery,
- * divided by the deliveries counted; latency from the publish stamp to the client's receive.
+ * Opens `subscribers` delivery sockets (with the configured load client) and publishes probes
+ * until every socket got one: then every server-side subscription is live. Returns the open result.
+ */
+async function openSubscribers(ctx, target, subscribers, probeTag) {
+  const open = await openAll(ctx, target.url(`/ws/trades?symbols=${DELIVERY_SYMBOL}`), subscribers, { concurrency: ctx.config.openConcurrency, client: ctx.config.loadClient });
+  if (open.opened !== subscribers) throw new PhaseError(`only ${open.opened}/${subscribers} subscribers connected: ${JSON.stringify(open.failures)}`);
+  await ctx.clients.all('count', () => ({ tag: probeTag }));
+  await waitFor(
+    async () => {
+      ctx.publisher.publish(DELIVERY_SYMBOL, probeTag);
+      await delay(50);
+      return (await totals(ctx)).reached === subscribers;
+    },
+    { timeoutMs: 15_000, intervalMs: 0, description: `${subscribers} subscribers of ${target.name} receiving probes` },
+  );
+  await delay(300); // let the last probes drain so they do not overlap the measured window
+  return open;
+}
+
+/**
+ * A steady `rate` events/s for `seconds` to the open subscribers: server CPU (all threads) from
+ * the first publish until the clients have counted every delivery, divided by the deliveries
+ * counted; latency from the publish stamp to the client's receive; the fan-out figures
+ * (lib/fan-out.mjs) from every event's first and last receive; the clients' CPU.
+ */
+async function steadyRate(ctx, target, { subscribers, rate, seconds, tag, drainMs }) {
+  await ctx.clients.all('count', () => ({ tag, events: true }));
+  const cpuBefore = readCpu(target.pid);
+  const clientCpuBefore = readCpuOfAll(ctx.clients.pids);
+  const clientSplitBefore = clientSplitNs(ctx);
+  const started = performance.now();
+  const published = await ctx.publisher.publishAtRate(DELIVERY_SYMBOL, tag, { rate, durationMs: seconds * 1000 });
+  const publishMs = performance.now() - started;
+  const expected = published * subscribers;
+  let drained = true;
+  try {
+    await waitFor(async () => (await totals(ctx)).delivered >= expected, { timeoutMs: drainMs, intervalMs: 100, description: `${expected} deliveries` });
+  } catch {
+    drained = false;
+  }
+  const cpuAfter = readCpu(target.pid);
+  const clientCpuNs = readCpuOfAll(ctx.clients.pids) - clientCpuBefore;
+  const clientSplitAfter = clientSplitNs(ctx);
+  // Ends at the poll that saw the last delivery: up to one poll interval late.
+  const windowMs = performance.now() - started;
+  const final = await totals(ctx, { histogram: true, events: true });
+  const cpuNs = cpuAfter.schedNs - cpuBefore.schedNs;
+  const statCpuNs = cpuAfter.statNs - cpuBefore.statNs;
+  return {
+    subscribers,
+    rate,
+    published,
+    expected,
+    delivered: final.delivered,
+    undelivered: expected - final.delivered,
+    drained,
+    binaryFrames: final.binary,
+    unexpectedCloses: final.unexpectedCloses,
+    closeCodes: final.closeCodes,
+    publishMs,
+    windowMs,
+    // Offered: what the publisher asked for. Achieved: what reached the clients per second of
+    // the whole window; below the offered rate when the server (or the clients) fell behind.
+    offeredDeliveriesPerSecond: expected / (publishMs / 1000),
+    deliveriesPerSecond: final.delivered / (windowMs / 1000),
+    serverCpuMs: cpuNs / 1e6,
+    serverCpuUsPerDelivery: cpuNs / 1000 / final.delivered,
+    statCpuMs: statCpuNs / 1e6,
+    statCpuUsPerDelivery: statCpuNs / 1000 / final.delivered,
+    userCpuUsPerDelivery: (cpuAfter.userNs - cpuBefore.userNs) / 1000 / final.delivered,
+    systemCpuUsPerDelivery: (cpuAfter.systemNs - cpuBefore.systemNs) / 1000 / final.delivered,
+    // What receiving cost the load clients: they share the same two cores with the server.
+    clientCpuUsPerDelivery: clientCpuNs / 1000 / final.delivered,
+    ...clientSplitPerDelivery(clientSplitBefore, clientSplitAfter, final.delivered),
+    latencyUs: latencySummary(mergeHistograms(final.histograms)),
+    fanOut: fanOutSummary(final.events, subscribers),
+    ...readFigures(final),
+  };
+}
+
+/** Minimal `net` client only: data frames per socket read (a proxy for events per server write). */
+function readFigures(final) {
+  if (final.reads === 0) return {};
+  return { clientReads: final.reads, framesPerRead: final.frames / final.reads, protocolErrors: final.protocolErrors };
+}
+
+/**
+ * `subscribers` sockets on /ws/trades?symbols=BTC-USD; a steady `rate` events/s for `seconds`
+ * (steadyRate above); then, on the same sockets, the light-rate latency point and the
+ * saturation phase.
  */
 export async function measureDelivery(ctx, target) {
   const { subscribers, rate, deliverySeconds } = ctx.config;
-  const open = await openAll(ctx, target.url(`/ws/trades?symbols=${DELIVERY_SYMBOL}`), subscribers, { concurrency: ctx.config.openConcurrency });
   try {
-    if (open.opened !== subscribers) throw new PhaseError(`only ${open.opened}/${subscribers} subscribers connected: ${JSON.stringify(open.failures)}`);
-
-    // Publish probes until every socket got one: then every server-side subscription is live.
-    const probeTag = `probe-${target.name}-${ctx.run}`;
-    await ctx.clients.all('count', () => ({ tag: probeTag }));
-    await waitFor(
-      async () => {
-        ctx.publisher.publish(DELIVERY_SYMBOL, probeTag);
-        await delay(50);
-        return (await totals(ctx)).reached === subscribers;
-      },
-      { timeoutMs: 15_000, intervalMs: 0, description: `${subscribers} subscribers of ${target.name} receiving probes` },
-    );
-    await delay(300); // let the last probes drain so they do not overlap the measured window
-
-    const tag = `measure-${target.name}-${ctx.run}`;
-    await ctx.clients.all('count', () => ({ tag }));
-    const cpuBefore = readCpu(target.pid);
-    const clientCpuBefore = readCpuOfAll(ctx.clients.pids);
-    const started = performance.now();
-    const published = await ctx.publisher.publishAtRate(DELIVERY_SYMBOL, tag, { rate, durationMs: deliverySeconds * 1000 });
-    const publishMs = performance.now() - started;
-    const expected = published * subscribers;
-    let drained = true;
-    try {
-      await waitFor(async () => (await totals(ctx)).delivered >= expected, { timeoutMs: 20_000, intervalMs: 100, description: `${expected} deliveries` });
-    } catch {
-      drained = false;
-    }
-    const cpuAfter = readCpu(target.pid);
-    const clientCpuNs = readCpuOfAll(ctx.clients.pids) - clientCpuBefore;
-    // Ends at the poll that saw the last delivery: up to one poll interval late.
-    const windowMs = performance.now() - started;
-    const final = await totals(ctx, { histogram: true });
-
-    const histogram = mergeHistograms(final.histograms);
+    const opened = await openSubscribers(ctx, target, subscribers, `probe-${target.name}-${ctx.run}`);
+    const steady = await steadyRate(ctx, target, { subscribers, rate, seconds: deliverySeconds, tag: `measure-${target.name}-${ctx.run}`, drainMs: 20_000 });
     const light = ctx.config.lightRate > 0 ? await measureLightLatency(ctx, target, subscribers) : undefined;
     // On the same sockets: throughput capacity (its own errors do not cost the figures above).
     let capacity;
@@ -164,36 +238,23 @@ export async function measureDelivery(ctx, target) {
         capacity = { error: `${err.code ?? 'ERROR'}: ${err.message}` };
       }
     }
-    const cpuNs = cpuAfter.schedNs - cpuBefore.schedNs;
-    const statCpuNs = cpuAfter.statNs - cpuBefore.statNs;
-    return {
-      subscribers: open.opened,
-      published,
-      expected,
-      delivered: final.delivered,
-      undelivered: expected - final.delivered,
-      drained,
-      binaryFrames: final.binary,
-      unexpectedCloses: final.unexpectedCloses,
-      closeCodes: final.closeCodes,
-      publishMs,
-      windowMs,
-      // Offered: what the publisher asked for. Achieved: what reached the clients per second of
-      // the whole window; below the offered rate when the server (or the clients) fell behind.
-      offeredDeliveriesPerSecond: expected / (publishMs / 1000),
-      deliveriesPerSecond: final.delivered / (windowMs / 1000),
-      serverCpuMs: cpuNs / 1e6,
-      serverCpuUsPerDelivery: cpuNs / 1000 / final.delivered,
-      statCpuMs: statCpuNs / 1e6,
-      statCpuUsPerDelivery: statCpuNs / 1000 / final.delivered,
-      userCpuUsPerDelivery: (cpuAfter.userNs - cpuBefore.userNs) / 1000 / final.delivered,
-      systemCpuUsPerDelivery: (cpuAfter.systemNs - cpuBefore.systemNs) / 1000 / final.delivered,
-      // What receiving cost the load clients: they share the same two cores with the server.
-      clientCpuUsPerDelivery: clientCpuNs / 1000 / final.delivered,
-      latencyUs: latencySummary(histogram),
-      light,
-      capacity,
-    };
+    return { ...steady, subscribers: opened.opened, client: ctx.config.loadClient, light, capacity };
+  } finally {
+    await closeAll(ctx);
+  }
+}
+
+/**
+ * Latency shapes (BENCH_LATENCY_SHAPES): the same steady-rate measurement with other
+ * subscribers x events/s splits, each on its own fresh sockets, e.g. 100,000 deliveries/s as
+ * 100 subscribers x 1,000 events/s (short fan-out per event, many events per socket) against the
+ * main phase's 1,000 x 100 (long fan-out per event).
+ */
+export async function measureLatencyShape(ctx, target, { subscribers, rate }) {
+  try {
+    await openSubscribers(ctx, target, subscribers, `shape-probe-${subscribers}x${rate}-${target.name}-${ctx.run}`);
+    const steady = await steadyRate(ctx, target, { subscribers, rate, seconds: ctx.config.deliverySeconds, tag: `shape-${subscribers}x${rate}-${target.name}-${ctx.run}`, drainMs: 20_000 });
+    return { shape: `${subscribers}x${rate}`, client: ctx.config.loadClient, ...steady };
   } finally {
     await closeAll(ctx);
   }
@@ -226,7 +287,7 @@ function latencySummary(histogram) {
 async function measureLightLatency(ctx, target, subscribers) {
   const tag = `light-${target.name}-${ctx.run}`;
   await delay(300); // the main phase is fully delivered; let the sockets go quiet
-  await ctx.clients.all('count', () => ({ tag }));
+  await ctx.clients.all('count', () => ({ tag, events: true }));
   const published = await ctx.publisher.publishAtRate(DELIVERY_SYMBOL, tag, { rate: ctx.config.lightRate, durationMs: ctx.config.lightSeconds * 1000 });
   const expected = published * subscribers;
   try {
@@ -234,13 +295,15 @@ async function measureLightLatency(ctx, target, subscribers) {
   } catch {
     // Reported through `delivered` below.
   }
-  const final = await totals(ctx, { histogram: true });
+  const final = await totals(ctx, { histogram: true, events: true });
   return {
     rate: ctx.config.lightRate,
     deliveriesPerSecond: ctx.config.lightRate * subscribers,
     expected,
     delivered: final.delivered,
     latencyUs: latencySummary(mergeHistograms(final.histograms)),
+    fanOut: fanOutSummary(final.events, subscribers),
+    ...readFigures(final),
   };
 }
 
@@ -261,6 +324,7 @@ export async function measureCapacity(ctx, target, subscribers) {
   await ctx.clients.all('count', () => ({ tag, perSocket: true }));
   const cpuBefore = readCpu(target.pid);
   const clientCpuBefore = readCpuOfAll(ctx.clients.pids);
+  const clientSplitBefore = clientSplitNs(ctx);
   const started = performance.now();
   let published = 0;
   let delivered = 0;
@@ -291,9 +355,16 @@ export async function measureCapacity(ctx, target, subscribers) {
   }
   const cpuAfter = readCpu(target.pid);
   const clientCpuNs = readCpuOfAll(ctx.clients.pids) - clientCpuBefore;
+  const clientSplitAfter = clientSplitNs(ctx);
   const windowMs = performance.now() - started;
   const stats = await ctx.clients.all('stats', () => ({ histogram: false }));
-  const final = { delivered: sum(stats, 'delivered'), unexpectedCloses: sum(stats, 'unexpectedCloses') };
+  const final = {
+    delivered: sum(stats, 'delivered'),
+    unexpectedCloses: sum(stats, 'unexpectedCloses'),
+    reads: sum(stats, 'reads'),
+    frames: sum(stats, 'frames'),
+    protocolErrors: sum(stats, 'protocolErrors'),
+  };
   const perSocket = stats.map((s) => s.perSocket);
   const socketsCounted = perSocket.reduce((n, p) => n + p.sockets, 0);
   const socketsOpen = perSocket.reduce((n, p) => n + p.open, 0);
@@ -322,7 +393,11 @@ export async function measureCapacity(ctx, target, subscribers) {
     // Server cores busy during the window: near 1 means the server itself was the limit.
     serverCores: cpuNs / 1e6 / windowMs,
     clientCpuUsPerDelivery: clientCpuNs / 1000 / final.delivered,
+    ...clientSplitPerDelivery(clientSplitBefore, clientSplitAfter, final.delivered),
     clientCores: clientCpuNs / 1e6 / windowMs,
+    // Minimal `net` client: events per socket read, an upper bound on events per server write
+    // (a client that reads late finds several writes' worth waiting).
+    ...readFigures(final),
   };
 }
 
