@@ -307,11 +307,11 @@ async function openNet({ url, count, concurrency, localAddresses }) {
 
 /**
  * One WebSocket upgrade with a minimal HTTP/1.1 client: the request line and headers a browser
- * sends, then the response must be `101` with the right `Sec-WebSocket-Accept`. Used by the
- * connection-rate phase with BENCH_RAW_UPGRADE_CLIENT=1, to see how much of the load clients' CPU
- * per handshake is the `ws` client's own (on loopback most of it turned out to be TCP setup: about
- * 150 us with this client against 170-250 us with `ws`). After the 101 the socket is held open and
- * whatever the server sends is discarded.
+ * sends, then the response must be `101` with the right `Sec-WebSocket-Accept`. The connection-rate
+ * phase's client (BENCH_RAW_UPGRADE_CLIENT=0 switches to `ws`): it costs the load processes about
+ * 100 us per handshake against 200-260 us with `ws` (2026-11-26, 5,000 /ws/orders connections, 4 x
+ * 32 in flight), most of it the kernel's TCP setup, and they share the two cores with the server.
+ * After the 101 the socket is held open and whatever the server sends is discarded.
  */
 function rawUpgrade(target, path, localAddress, token, onDone) {
   const socket = net.connect({ host: target.hostname, port: Number(target.port), localAddress });

@@ -10,8 +10,8 @@
 // point on the same subscribers, 10; 0 = off), BENCH_LIGHT_SECONDS (3), BENCH_IDLE_CONNECTIONS (10000),
 // BENCH_AUTH_CONNECTIONS (5000), BENCH_CAPACITY_EVENTS (events of the saturation phase, 1000 = 1M
 // deliveries with 1,000 subscribers; 0 = off), BENCH_CAPACITY_BURST (20), BENCH_CAPACITY_WINDOW
-// (events the publisher may be ahead of the deliveries, 100), BENCH_RAW_UPGRADE_CLIENT (0; 1 = the
-// connection-rate phase uses a minimal HTTP upgrade client instead of `ws`), BENCH_LOAD_CLIENT (net: the
+// (events the publisher may be ahead of the deliveries, 100), BENCH_RAW_UPGRADE_CLIENT (1: the
+// connection-rate phase uses the minimal HTTP upgrade client; 0 = `ws`, as in runs before 2026-11-26 04:30), BENCH_LOAD_CLIENT (net: the
 // delivery phases' client, `ws` or `net` = the minimal client over node:net of load-client.mjs),
 // BENCH_LATENCY_SHAPES (100x1000: extra steady-rate latency phases as <subscribers>x<events/s>,
 // comma-separated, each on fresh sockets; empty = none), BENCH_SOURCE_ADDRESSES (16), BENCH_MAX_SECONDS (600: the whole
@@ -86,8 +86,10 @@ function readConfig() {
     idleConnections: intEnv('BENCH_IDLE_CONNECTIONS', q(10_000, 500), 1, 60_000),
     authConnections: intEnv('BENCH_AUTH_CONNECTIONS', q(5_000, 300), 1, 60_000),
     capacityEvents: intEnv('BENCH_CAPACITY_EVENTS', q(1_000, 100), 0, 100_000),
-    // 1: the connection-rate phase uses the minimal raw upgrade client instead of `ws` (0, default, as in earlier runs).
-    rawUpgradeClient: intEnv('BENCH_RAW_UPGRADE_CLIENT', 0, 0, 1) === 1,
+    // 1 (default): the connection-rate phase uses the minimal raw upgrade client, which costs the load
+    // clients about 100 us per handshake against 200-260 us with `ws` (they share the two cores with
+    // the server); 0: `ws`, as in runs before 2026-11-26 04:30.
+    rawUpgradeClient: intEnv('BENCH_RAW_UPGRADE_CLIENT', 1, 0, 1) === 1,
     // The delivery phases' WebSocket client: `net` (minimal, measured cheaper) or `ws` (as in runs before 2026-11-26 04:00).
     loadClient: clientEnv('net'),
     // Extra latency phases, e.g. 100,000 deliveries/s as 100 subscribers x 1,000 events/s.
@@ -538,7 +540,7 @@ async function main() {
         latencyShapes: 'BENCH_LATENCY_SHAPES: extra fixed-rate phases <subscribers>x<events/s> on fresh sockets, same method as the main phase (deliverySeconds long)',
         framesPerRead: 'net client only: data and control frames parsed / socket reads after the upgrade, summed over the clients: a proxy (upper bound) for events per server write',
         capacity: 'on the delivery subscribers: bursts of capacityBurst events, never more than capacityWindow events ahead of the deliveries counted by the clients, capacityEvents in all; server CPU (schedstat) from the first publish until every delivery was counted / deliveries; per-socket counts and seq order checked by the clients',
-        connectionRate: 'new /ws/orders connections with a distinct HS256 JWT each (signed beforehand), 32 handshakes in flight per load process; opened / (last open - first attempt)',
+        connectionRate: 'new /ws/orders connections with a distinct HS256 JWT each (signed beforehand), 32 handshakes in flight per load process, minimal upgrade client (101 and Sec-WebSocket-Accept checked; `ws` with BENCH_RAW_UPGRADE_CLIENT=0); opened / (last open - first attempt)',
       },
       natsFloor,
       summary,
