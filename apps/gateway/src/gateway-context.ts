@@ -6,6 +6,7 @@ import type { NatsLink } from './nats/nats-link.js';
 import type { SubjectInterest } from './subscriptions/subject-interest.js';
 import type { BookRegistry } from './books/book-registry.js';
 import type { TokenVerifier } from './auth/token-verifier.js';
+import type { ExpiryTimers } from './auth/expiry-timers.js';
 import type { ConnectionQuota } from './limits/connection-quota.js';
 import type { SendBufferGuard } from './limits/send-buffer-guard.js';
 import type { ClientSession } from './ws/client-session.js';
@@ -32,6 +33,8 @@ export interface GatewayContext {
   /** Retained events (JetStream) for resuming subscriptions. */
   history: StreamHistory;
   verifier: TokenVerifier;
+  /** Token-expiry timers of open connections, one per expiry instant. */
+  expiry: ExpiryTimers;
   quota: ConnectionQuota;
   guard: SendBufferGuard<SocketData>;
   sockets: Set<ClientSocket>;

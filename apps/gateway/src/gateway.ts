@@ -4,6 +4,7 @@ import { createLogger, type Logger } from './logging/logger.js';
 import { GatewayMetrics } from './admin/gateway-metrics.js';
 import { AdminServer, type Readiness } from './admin/admin-server.js';
 import { TokenVerifier } from './auth/token-verifier.js';
+import { ExpiryTimers } from './auth/expiry-timers.js';
 import { NatsLink, redactUrls } from './nats/nats-link.js';
 import { TopicPublisher } from './subscriptions/topic-publisher.js';
 import { SubjectInterest } from './subscriptions/subject-interest.js';
@@ -81,7 +82,8 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const history = new StreamHistory(link.nc, RESUME_MAX_EVENTS);
   const interest = new SubjectInterest(link, publisher, metrics, log, countSubjects, history);
   books = new BookRegistry(link, publisher, metrics, log, config.natsRequestTimeoutMs, countSubjects);
-  ctx = { config, log, metrics, app, link, interest, publisher, books, history, verifier, quota: new ConnectionQuota(config.maxConnections, config.maxConnectionsPerIp), guard, sockets, state };
+  const expiry = new ExpiryTimers((err) => log.error({ err }, 'token expiry handling failed'));
+  ctx = { config, log, metrics, app, link, interest, publisher, books, history, verifier, expiry, quota: new ConnectionQuota(config.maxConnections, config.maxConnectionsPerIp), guard, sockets, state };
 
   app.ws<SocketData>('/*', websocketBehavior(ctx));
   registerOrderRoutes(app, ctx);
@@ -115,6 +117,7 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
       await link.drain();
       await admin.close();
       verifier.close();
+      expiry.close();
       log.info('gateway stopped');
     })();
     return stopping;

@@ -2,6 +2,7 @@ import { ALL_SYMBOLS, ClientErrorCode, CloseCode, subjects, type Channel, type C
 import type { BookListener, BookSync } from '../books/book-sync.js';
 import type { Identity } from '../auth/token-verifier.js';
 import { AuthError } from '../auth/auth-error.js';
+import type { ExpiryListener } from '../auth/expiry-timers.js';
 import { RateWindow } from '../limits/rate-window.js';
 import { parseClientOp } from '../protocol/client-op-parser.js';
 import { frames } from '../protocol/server-frames.js';
@@ -18,8 +19,6 @@ export interface ResumeRequest {
 
 /** uWS send() result meaning "dropped: over maxBackpressure". */
 const SEND_DROPPED = 2;
-/** setTimeout's upper bound; longer token lifetimes re-arm the timer. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 const key = (channel: Channel, symbol: string) => `${channel}:${symbol}`;
 
@@ -27,13 +26,14 @@ const key = (channel: Channel, symbol: string) => `${channel}:${symbol}`;
  * One client connection: its identity, subscriptions and limits. Events never pass through here:
  * they go from NATS to uWS topics; a session only decides which topics its socket is on.
  */
-export class ClientSession implements BookListener {
+export class ClientSession implements BookListener, ExpiryListener {
   ws?: ClientSocket;
   closed = false;
   /** end() has begun (it may flush the write-delay queue before the socket is closed). */
   private ending = false;
   private identity?: Identity;
-  private expiryTimer?: NodeJS.Timeout;
+  /** The instant this session waits for in ctx.expiry (its identity's expiresAt), while it waits. */
+  private expiryAt?: number;
   /** Logical subscriptions `channel:symbol`, what the limit counts. */
   private readonly subscriptions = new Set<string>();
   /** Pass-through topics (NATS subjects) this socket is on. */
@@ -288,16 +288,25 @@ export class ClientSession implements BookListener {
    * the identity is simply forgotten.
    */
   private armExpiry(): void {
-    clearTimeout(this.expiryTimer);
+    this.disarmExpiry();
     const identity = this.identity;
     if (!identity || !Number.isFinite(identity.expiresAt)) return;
-    const wait = identity.expiresAt - Date.now();
-    this.expiryTimer = setTimeout(() => {
-      if (this.closed || this.identity !== identity) return;
-      if (identity.expiresAt > Date.now()) return this.armExpiry(); // re-armed past setTimeout's range
-      this.onTokenExpired();
-    }, Math.max(0, Math.min(wait, MAX_TIMER_MS)));
-    this.expiryTimer.unref();
+    this.expiryAt = identity.expiresAt;
+    this.ctx.expiry.add(identity.expiresAt, this);
+  }
+
+  private disarmExpiry(): void {
+    if (this.expiryAt === undefined) return;
+    this.ctx.expiry.delete(this.expiryAt, this);
+    this.expiryAt = undefined;
+  }
+
+  /** ExpiryListener: the current identity's expiresAt has passed (a new identity re-arms first). */
+  onExpiryDue(): void {
+    this.expiryAt = undefined;
+    if (this.closed || !this.identity) return;
+    if (this.identity.expiresAt > Date.now()) return this.armExpiry();
+    this.onTokenExpired();
   }
 
   private onTokenExpired(): void {
@@ -471,7 +480,7 @@ export class ClientSession implements BookListener {
   onClose(): void {
     this.closed = true;
     this.resumingMap?.clear();
-    clearTimeout(this.expiryTimer);
+    this.disarmExpiry();
     for (const topic of this.topics) this.ctx.interest.release(topic);
     this.topics.clear();
     for (const book of this.booksMap?.values() ?? []) {

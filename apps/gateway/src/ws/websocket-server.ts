@@ -24,6 +24,14 @@ interface UpgradeRequest {
 export function websocketBehavior(ctx: GatewayContext): WebSocketBehavior<SocketData> {
   const { config, log, metrics } = ctx;
   const origins = new OriginPolicy(config.allowedOrigins);
+  // The gauge's child per endpoint, looked up once: labels() hashes its arguments on every call,
+  // and each connection would pay that at open and again at close.
+  const connectionGauges = new Map<string, { inc(): void; dec(): void }>();
+  const connectionGauge = (endpoint: string) => {
+    let gauge = connectionGauges.get(endpoint);
+    if (!gauge) connectionGauges.set(endpoint, (gauge = metrics.connections.labels(endpoint)));
+    return gauge;
+  };
   return {
     // uWS cuts frames over maxPayloadLength at the TCP level (the client sees 1006, not 1009), so its
     // cap sits above ours: frames up to 4x MAX_FRAME_BYTES get a proper 1009 from onMessage, larger
@@ -60,7 +68,7 @@ export function websocketBehavior(ctx: GatewayContext): WebSocketBehavior<Socket
     },
     open: (ws) => guarded(ctx, 'open', () => {
       ctx.sockets.add(ws);
-      metrics.connections.labels(ws.getUserData().session.endpoint).inc();
+      connectionGauge(ws.getUserData().session.endpoint).inc();
       metrics.connectionsOpened.inc();
       ws.getUserData().session.onOpen(ws);
     }),
@@ -78,7 +86,7 @@ export function websocketBehavior(ctx: GatewayContext): WebSocketBehavior<Socket
       const session = ws.getUserData().session;
       ctx.sockets.delete(ws);
       ctx.quota.give(session.ip);
-      metrics.connections.labels(session.endpoint).dec();
+      connectionGauge(session.endpoint).dec();
       if (code === 1006 && Buffer.from(message).toString().includes('too big')) metrics.frameTooLargeCloses.inc();
       session.onClose();
     }),
