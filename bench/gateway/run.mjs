@@ -204,7 +204,11 @@ async function runTarget(ctx, name) {
       : await phase('connection rate', () => measureConnectionRate(ctx, target));
     if (!result.connectionRate.error && !result.connectionRate.skipped) {
       const c = result.connectionRate;
-      log(`  auth connections: ${c.opened}/${c.attempted} in ${round(c.seconds, 3)} s = ${Math.round(c.perSecond)}/s, server CPU ${round(c.serverCpuUsPerConnection, 1)} us each (user ${round(c.userCpuUsPerConnection, 1)} sys ${round(c.systemCpuUsPerConnection, 1)}; clients ${round(c.clientCpuUsPerConnection, 1)})`);
+      const first = c.firstPass;
+      log(
+        `  auth connections (${c.client} client): ${c.opened}/${c.attempted} in ${round(c.seconds, 3)} s = ${Math.round(c.perSecond)}/s, server CPU ${round(c.serverCpuUsPerConnection, 1)} us each (user ${round(c.userCpuUsPerConnection, 1)} sys ${round(c.systemCpuUsPerConnection, 1)}; clients ${round(c.clientCpuUsPerConnection, 1)})` +
+          (first ? `; first pass ${Math.round(first.perSecond)}/s, server ${round(first.serverCpuUsPerConnection, 1)} us, clients ${round(first.clientCpuUsPerConnection, 1)} us` : ''),
+      );
     }
     result.serverRunning = target.service.running;
     // Servers run at LOG_LEVEL=warn: anything they logged (slow consumers, errors) belongs in the results.
@@ -540,7 +544,7 @@ async function main() {
         latencyShapes: 'BENCH_LATENCY_SHAPES: extra fixed-rate phases <subscribers>x<events/s> on fresh sockets, same method as the main phase (deliverySeconds long)',
         framesPerRead: 'net client only: data and control frames parsed / socket reads after the upgrade, summed over the clients: a proxy (upper bound) for events per server write',
         capacity: 'on the delivery subscribers: bursts of capacityBurst events, never more than capacityWindow events ahead of the deliveries counted by the clients, capacityEvents in all; server CPU (schedstat) from the first publish until every delivery was counted / deliveries; per-socket counts and seq order checked by the clients',
-        connectionRate: 'new /ws/orders connections with a distinct HS256 JWT each (signed beforehand), 32 handshakes in flight per load process, minimal upgrade client (101 and Sec-WebSocket-Accept checked; `ws` with BENCH_RAW_UPGRADE_CLIENT=0); opened / (last open - first attempt)',
+        connectionRate: 'new /ws/orders connections with a distinct HS256 JWT each (signed beforehand), 32 handshakes in flight per load process, minimal upgrade client (101 and Sec-WebSocket-Accept checked; `ws` with BENCH_RAW_UPGRADE_CLIENT=0); two passes with the same tokens, closed in between, the second measured (the first kept as firstPass); opened / (last open - first attempt)',
       },
       natsFloor,
       summary,
