@@ -3,7 +3,12 @@
 // bench/results/tmp/profile-<mode>/ (open it in Chrome DevTools). `auth` opens 2 x 3,000
 // authenticated /ws/orders connections; `deliver` sends 100 events/s for 8 s to 1,000 /ws/trades
 // subscribers. Note that uWS's native fan-out runs outside JavaScript and shows as idle time in a
-// JS profile: use the benchmark's /proc figures for the whole cost.
+// JS profile: use the benchmark's /proc figures for the whole cost. The profile covers the main
+// thread only, and a call during which the thread was descheduled is charged with that time (on
+// two busy cores, WebCrypto's hand-off of each HMAC to libuv's thread pool looks far costlier here
+// than it is in CPU). For kernel, thread-pool and GC-thread time, sample the whole process with
+// perf instead: start the gateway with NODE_OPTIONS=--perf-basic-prof and run
+// `perf record -g -p <pid>` over the load (docs/benchmarks.md, "Authenticated connections").
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
@@ -51,7 +56,8 @@ try {
   if (mode === 'auth') {
     await clients.all('prepareTokens', (i) => ({ secret, count: 3_000, prefix: `p${i}` }));
     for (let round = 0; round < 2; round++) {
-      await clients.all('open', () => ({ url: url('/ws/orders'), count: 3_000 / 2, concurrency: 32, localAddresses: addresses, auth: true }));
+      // The connection-rate phase's client: the minimal upgrade client (raw), 32 handshakes in flight.
+      await clients.all('open', () => ({ url: url('/ws/orders'), count: 3_000 / 2, concurrency: 32, localAddresses: addresses, auth: true, raw: true }));
       await clients.all('closeAll');
     }
   } else {
