@@ -16,7 +16,8 @@
 // BENCH_LATENCY_SHAPES (100x1000: extra steady-rate latency phases as <subscribers>x<events/s>,
 // comma-separated, each on fresh sockets; empty = none), BENCH_SOURCE_ADDRESSES (16), BENCH_MAX_SECONDS (600: the whole
 // run is aborted past it), BENCH_GATEWAY_MAIN (another gateway build's dist/main.js), BENCH_RESULTS (write
-// the results to this file instead of bench/results/gateway.json, and leave the chart alone). `--quick` shrinks everything for a smoke run (results not written);
+// the results to this file instead of bench/results/gateway.json, and leave the chart alone),
+// BENCH_CLIENT_CPU_PROF (a directory: the load clients write V8 CPU profiles there; diagnosis only). `--quick` shrinks everything for a smoke run (results not written);
 // `--chart-only` redraws the SVG from the last results file.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';

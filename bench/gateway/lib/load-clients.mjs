@@ -50,6 +50,12 @@ class LoadClient {
   }
 }
 
+/** BENCH_CLIENT_CPU_PROF=<dir>: each load client writes a V8 CPU profile there when it exits (diagnosis only). */
+function profileArgs() {
+  const dir = process.env.BENCH_CLIENT_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 export class LoadClients {
   constructor(clients) {
     this.clients = clients;
@@ -67,7 +73,7 @@ export class LoadClients {
   static async start(count, baseNs) {
     const clients = Array.from(
       { length: count },
-      () => new LoadClient(fork(SCRIPT, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=1024'] })),
+      () => new LoadClient(fork(SCRIPT, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=1024', ...profileArgs()] })),
     );
     const pool = new LoadClients(clients);
     await pool.all('init', () => ({ baseNs: String(baseNs) }));
