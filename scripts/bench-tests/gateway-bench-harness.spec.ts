@@ -209,6 +209,18 @@ describe('baseline gateway and load clients', () => {
     expect(result).toMatchObject({ opened: 0, failed: 2, failures: { 'HTTP 401': 2 } });
     await expect(clients.all('open', () => ({ url: target.url('/ws/orders'), count: 1, concurrency: 1, localAddresses: ['127.0.0.2'], client: 'net', auth: true }))).rejects.toThrow(/delivery connections only/);
   });
+
+  it('the raw upgrade client (connection-rate phase) opens /ws/orders only with a valid token, and reports a refusal by its HTTP status', async () => {
+    const open = (auth: boolean) => clients.all('open', () => ({ url: target.url('/ws/orders'), count: 3, concurrency: 2, localAddresses: ['127.0.0.2'], auth, raw: true }));
+    await clients.all('prepareTokens', (i: number) => ({ secret: SECRET, count: 3, prefix: `raw${i}` }));
+    expect((await open(true)).map((r: any) => [r.client, r.opened, r.failed])).toEqual([['raw', 3, 0], ['raw', 3, 0]]);
+    await clients.all('closeAll');
+    await clients.all('prepareTokens', (i: number) => ({ secret: `${SECRET}-not-the-servers`, count: 3, prefix: `raw${i}` }));
+    expect((await open(true)).map((r: any) => [r.opened, r.failures])).toEqual([[0, { 'HTTP 401': 3 }], [0, { 'HTTP 401': 3 }]]);
+    expect((await open(false)).map((r: any) => r.opened)).toEqual([0, 0]);
+    const after = await clients.all('stats', () => ({ histogram: false }));
+    expect(after.reduce((n: number, s: any) => n + s.unexpectedCloses, 0)).toBe(0);
+  });
 });
 
 describe('net load client against a WebSocket server that pings, fragments and closes', () => {
