@@ -149,7 +149,7 @@ async function main() {
       const nc = await connect({ servers: nats.url });
       try {
         stages.read.push(await timed(() => readOnly(nc, lastSeqs)));
-        stages.decode.push(await timed(() => throughReader(nc, lastSeqs, false)));
+        stages.decode.push(await timed(async () => void (await throughReader(nc, lastSeqs, false))));
         let replayed;
         stages.replay.push(await timed(async () => void (replayed = await throughReader(nc, lastSeqs, true))));
         let inMemory;
