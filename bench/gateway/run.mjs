@@ -501,7 +501,8 @@ async function main() {
     ctx.natsUrl = nats.url;
     ctx.publisher = new TradePublisher(nc, baseNs);
     ctx.clients = await LoadClients.start(config.clientProcesses, baseNs);
-    await ctx.clients.all('prepareTokens', (i) => ({ secret: ctx.jwtSecret, count: ctx.clients.share(config.authConnections, i), prefix: `bench-p${i}` }), 120_000);
+    // The warm-up's authenticated connections use the same tokens, so there are at least that many.
+    await ctx.clients.all('prepareTokens', (i) => ({ secret: ctx.jwtSecret, count: ctx.clients.share(Math.max(config.authConnections, config.warmupConnections), i), prefix: `bench-p${i}` }), 120_000);
     log(`config ${JSON.stringify({ ...config, targets })}`);
 
     const natsFloor = await phase('NATS floor', () => measureNatsFloor(ctx));
