@@ -12,6 +12,13 @@ describe('gateway streams: /ws/orders, /ws/trades, /ws/markets/{symbol}', () => 
     sockets.push(socket);
     return socket;
   };
+  /** Waits for gateway_nats_subjects to reach `atLeast`; on timeout the error names the last value seen. */
+  const waitForSubjects = async (atLeast: number, description: string) => {
+    let last: number | undefined;
+    await waitFor(async () => (last = await h.metric('gateway_nats_subjects')) >= atLeast, { description }).catch((err: Error) => {
+      throw new Error(`${err.message}: gateway_nats_subjects is ${last}, expected at least ${atLeast}`);
+    });
+  };
   const refusal = (path: string, headers?: Record<string, string>) =>
     TestSocket.open(h.wsUrl(path), { headers }).then(
       (s) => {
@@ -73,7 +80,7 @@ describe('gateway streams: /ws/orders, /ws/trades, /ws/markets/{symbol}', () => 
     const some = await open('/ws/trades?symbols=ETH-USD');
     // Wait for nats-server to confirm both NATS subscriptions (trading.trade.> and .ETH-USD), not just
     // for the client subscriptions to exist: a trade published before the SUB lands is not delivered.
-    await waitFor(async () => (await h.metric('gateway_nats_subjects')) >= subjectsBefore + 2, { description: 'trade subscriptions confirmed' });
+    await waitForSubjects(subjectsBefore + 2, 'trade subscriptions confirmed');
     const t1 = h.engine.publishTrade('BTC-USD', { futureField: { nested: [1, 'x'] } });
     const t2 = h.engine.publishTrade('ETH-USD');
     await all.waitForCount(() => true, 2);
@@ -105,7 +112,7 @@ describe('gateway streams: /ws/orders, /ws/trades, /ws/markets/{symbol}', () => 
     const snapshot = await early.waitForMessage((m) => m.type === 'OrderBookSnapshot');
     // Both new subjects (the book and the symbol's trades) confirmed by the server before publishing:
     // the dedicated endpoints have no ack (docs/gateway.md, "Interest-based NATS subscriptions").
-    await waitFor(async () => (await h.metric('gateway_nats_subjects')) >= subjectsBefore + 2, { description: 'book and trade subscriptions confirmed' });
+    await waitForSubjects(subjectsBefore + 2, 'book and trade subscriptions confirmed');
     expect(early.messages[0]).toEqual(snapshot);
     expect(snapshot).toMatchObject({ symbol: 'BTC-USD', seq: 1, bids: [['100.00', '1.0000']], asks: [['101.00', '2.0000']] });
     const d2 = h.engine.publishBook('BTC-USD', [['99.50', '3.0000']], []);
