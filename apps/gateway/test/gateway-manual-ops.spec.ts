@@ -116,7 +116,9 @@ describe('gateway manual subscriptions on /ws', () => {
     const s = await open();
     for (const [i, symbol] of ['A-USD', 'B-USD', 'C-USD', 'D-USD'].entries()) s.send({ op: 'subscribe', channel: 'trades', symbol, id: i });
     expect(await reply(s, 3)).toMatchObject({ type: 'error', code: 'TOO_MANY_SUBSCRIPTIONS' });
-    expect(s.messages.filter((m) => m.type === 'subscribed')).toHaveLength(3);
+    // The refusal is immediate; the three acks wait for their NATS subscriptions, so they may come after it.
+    expect(await s.waitForCount((m) => m.type === 'subscribed', 3)).toHaveLength(3);
+    expect(s.messages.filter((m) => m.type === 'subscribed').map((m) => m.id).sort()).toEqual([0, 1, 2]);
     s.send({ op: 'unsubscribe', channel: 'trades', symbol: 'A-USD', id: 10 });
     s.send({ op: 'subscribe', channel: 'trades', symbol: 'D-USD', id: 11 });
     expect(await reply(s, 11)).toMatchObject({ type: 'subscribed' });
