@@ -141,7 +141,11 @@ describe('gateway streams: /ws/orders, /ws/trades, /ws/markets/{symbol}', () => 
     const d1 = h.engine.publishBook('ETH-USD', [['10.00', '1.0000']], []);
     h.engine.publishRaw('trading.book.ETH-USD', JSON.stringify(d1)); // duplicate: identical bytes
     h.engine.publishBook('ETH-USD', [['11.00', '1.0000']], [], { skipSeq: true }); // seq 3: seq 2 was lost
-    const fresh = await socket.waitForMessage((m) => m.type === 'OrderBookSnapshot' && m.seq === 3);
+    const fresh = await socket.waitForMessage((m) => m.type === 'OrderBookSnapshot' && m.seq === 3).catch(async (err: Error) => {
+      // Rare under heavy load (about 1 run in 25 with several suites in parallel); say what the client and the gateway saw.
+      const resyncs = await h.metric('gateway_book_resyncs_total');
+      throw new Error(`${err.message}; client got ${JSON.stringify(socket.messages.map((m) => `${m.type}:${m.seq}`))}, gateway_book_resyncs_total ${resyncs}`);
+    });
     expect(fresh.bids).toEqual([['11.00', '1.0000'], ['10.00', '1.0000']]);
     const d4 = h.engine.publishBook('ETH-USD', [], [['12.00', '5.0000']]);
     await socket.waitForMessage((m) => m.type === 'OrderBookUpdate' && m.seq === 4);
