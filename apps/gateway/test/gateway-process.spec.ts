@@ -64,6 +64,8 @@ describe('gateway process', () => {
     gateways.push(gw);
     const clients = await Promise.all(Array.from({ length: 30 }, (_, i) => TestSocket.open(gw.wsUrl(i % 2 ? '/ws' : '/ws/markets/BTC-USD'))));
     sockets.push(...clients);
+    // Client ports, so that a rare 1006 can be found in a packet capture.
+    const localPorts = clients.map((c) => (c.ws as unknown as { _socket?: { localPort?: number } })._socket?.localPort);
     const closedAt: number[] = [];
     for (const c of clients) void c.waitForClose(20_000).then(() => closedAt.push(Date.now()));
     gw.service.child.kill('SIGTERM');
@@ -79,13 +81,13 @@ describe('gateway process', () => {
     expect((refused as UpgradeRefusedError).status).toBe(503);
     expect(await gw.service.waitForExit(15_000)).toBe(0);
     await waitFor(() => closedAt.length === clients.length);
-    // 1001 for every client, except a rare 1006 (no close frame) seen under heavy load, cause not
-    // found (docs/gateway.md, "Shutdown"): tolerated for at most 2 of 30, and never any other code.
+    // 1001 for every client. A rare 1006 (no close frame) used to appear here: uWS closed a socket
+    // that had just been upgraded (uNetworking/uWebSockets#1928, see websocket-server.ts). If a 1006
+    // comes back, say which client, on which port (for a packet capture), and what the gateway logged.
     const codes = clients.map((c) => c.closed?.code);
-    const abnormal = clients.filter((c) => c.closed?.code === 1006);
-    if (abnormal.length > 0) console.warn('drain: clients closed with 1006', abnormal.map((c) => ({ index: clients.indexOf(c), errors: c.errors.map(String), frames: c.frames.length })));
-    expect(codes.filter((code) => code !== 1001 && code !== 1006)).toEqual([]);
-    expect(codes.filter((code) => code === 1006).length).toBeLessThanOrEqual(2);
+    const abnormal = clients.filter((c) => c.closed?.code !== 1001);
+    if (abnormal.length > 0) console.warn('drain: clients not closed with 1001', abnormal.map((c) => ({ index: clients.indexOf(c), code: c.closed?.code, localPort: localPorts[clients.indexOf(c)], errors: c.errors.map(String), frames: c.frames.length })), gw.service.logs.slice(-8000));
+    expect(codes).toEqual(clients.map(() => 1001));
     // Spread, not all at once: with 30 clients over 1.5 s the first and last close are well apart.
     expect(Math.max(...closedAt) - Math.min(...closedAt)).toBeGreaterThan(500);
   });

@@ -64,6 +64,7 @@ export class ClientSession implements BookListener, ExpiryListener {
   }
 
   onOpen(ws: ClientSocket): void {
+    if (this.closed) return; // closed before its deferred open ran (see websocket-server.ts); onClose released the book
     this.ws = ws;
     const { book, trades, orders } = this.initial;
     if (this.identity) this.armExpiry();
@@ -479,6 +480,8 @@ export class ClientSession implements BookListener, ExpiryListener {
   /** uWS already removed the socket from its topics; give back NATS interest and book references. */
   onClose(): void {
     this.closed = true;
+    // Closed before onOpen ran: the book reference taken at the upgrade is not in booksMap yet.
+    if (!this.ws && this.initial.book) this.ctx.books.release(this.initial.book);
     this.resumingMap?.clear();
     this.disarmExpiry();
     for (const topic of this.topics) this.ctx.interest.release(topic);

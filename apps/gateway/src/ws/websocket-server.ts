@@ -67,10 +67,18 @@ export function websocketBehavior(ctx: GatewayContext): WebSocketBehavior<Socket
       });
     },
     open: (ws) => guarded(ctx, 'open', () => {
+      const session = ws.getUserData().session;
       ctx.sockets.add(ws);
-      connectionGauge(ws.getUserData().session.endpoint).inc();
+      connectionGauge(session.endpoint).inc();
       metrics.connectionsOpened.inc();
-      ws.getUserData().session.onOpen(ws);
+      // The session's first sends and topic subscriptions run just after this handler, not in it.
+      // Every upgrade here is asynchronous (res.cork(() => res.upgrade()) after an await), and
+      // uWS v20.30's cork() then reads the new WebSocket's memory as HTTP response state. When the
+      // open handler has written to the socket (a send, a subscribe), that can look like
+      // "Connection: close", and uWS closes the WebSocket at once: 1006, no close frame
+      // (uNetworking/uWebSockets#1928). That is fixed upstream, but not in a build that loads on
+      // glibc 2.36. A microtask runs after cork() returns and before any I/O of this socket.
+      queueMicrotask(() => guarded(ctx, 'open', () => session.onOpen(ws)));
     }),
     message: (ws, message, isBinary) =>
       guarded(ctx, 'message', () => {
