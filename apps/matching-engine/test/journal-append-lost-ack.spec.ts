@@ -91,11 +91,22 @@ describe('JournalWriter: an append stored but unanswered', () => {
     // Later requests keep a timeout (15 s) shorter than the test's: one lost in the reconnect (nats.js
     // drops what it had queued when it redials) is retried instead of hanging the test.
     const { nc: lossy, sent } = losingAnswers(1, 'hang');
+    const statuses: string[] = [];
+    void (async () => {
+      for await (const status of nc.status()) statuses.push(`${Date.now() % 100_000} ${status.type}`);
+    })().catch(() => undefined);
     const writer = new JournalWriter(lossy, 15_000);
     const appended = writer.append('CCC-USD', '{"v":1,"e":[]}', 0, () => true);
     await waitFor(async () => ((await lastSeq('journal.CCC-USD')) > 0 ? true : undefined), { timeoutMs: 5000, description: 'first copy stored' });
     nc.reconnect();
-    const seq = await appended;
+    // It hung once in a loaded full run (60 s); if it does again, say what the writer sent and what NATS reported.
+    let stalled: NodeJS.Timeout | undefined;
+    const seq = await Promise.race([
+      appended,
+      new Promise<never>((_, reject) => {
+        stalled = setTimeout(() => reject(new Error(`append not settled after 50 s; requests sent: ${JSON.stringify(sent)}; NATS status events: ${JSON.stringify(statuses)}`)), 50_000);
+      }),
+    ]).finally(() => clearTimeout(stalled));
     expect(seq).toBe(await lastSeq('journal.CCC-USD'));
     expect(sent.length).toBeGreaterThanOrEqual(2);
   }, 60_000);
