@@ -268,26 +268,44 @@ function netUpgrade(target, path, localAddress, onDone) {
   socket.on('close', () => done('closed before 101'));
 }
 
-async function openNet({ url, count, concurrency, localAddresses }) {
-  const target = new URL(url);
-  const path = `${target.pathname}${target.search}`;
+/**
+ * Opens `count` connections with at most `concurrency` handshakes in flight. `connectOne(index)`
+ * resolves with 'open' (the connection is registered by then) or a failure reason; the result
+ * counts both and times the opens.
+ */
+async function openInLanes(count, concurrency, connectOne) {
   let next = 0;
   let opened = 0;
   let failed = 0;
   const failures = {};
   const startNs = process.hrtime.bigint();
   let endNs = startNs;
-  const attempt = (index) =>
+  const lane = async () => {
+    while (next < count) {
+      const outcome = await connectOne(next++);
+      if (outcome === 'open') {
+        opened++;
+        endNs = process.hrtime.bigint();
+      } else {
+        failed++;
+        failures[outcome] = (failures[outcome] ?? 0) + 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+  return { opened, failed, failures, startNs: String(startNs), endNs: String(endNs) };
+}
+
+async function openNet({ url, count, concurrency, localAddresses }) {
+  const target = new URL(url);
+  const path = `${target.pathname}${target.search}`;
+  const connectOne = (index) =>
     new Promise((resolve) =>
       netUpgrade(target, path, localAddresses[index % localAddresses.length], (outcome, socket, connection) => {
         if (outcome !== 'open') {
-          failed++;
-          failures[outcome] = (failures[outcome] ?? 0) + 1;
           socket.destroy();
-          return resolve();
+          return resolve(outcome);
         }
-        opened++;
-        endNs = process.hrtime.bigint();
         netSockets.add(connection);
         socket.on('close', () => {
           if (!netSockets.delete(connection)) return;
@@ -295,14 +313,10 @@ async function openNet({ url, count, concurrency, localAddresses }) {
           const code = connection.closeCode ?? 1006; // no close frame: abnormal closure, as `ws` reports it
           closeCodes[code] = (closeCodes[code] ?? 0) + 1;
         });
-        resolve();
+        resolve('open');
       }),
     );
-  const lane = async () => {
-    while (next < count) await attempt(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
-  return { opened, failed, failures, startNs: String(startNs), endNs: String(endNs), client: 'net' };
+  return { ...(await openInLanes(count, concurrency, connectOne)), client: 'net' };
 }
 
 /**
@@ -359,37 +373,23 @@ async function openRaw({ url, count, concurrency, localAddresses, auth }) {
   if (auth && tokens.length < count) throw new LoadClientError(`only ${tokens.length} tokens prepared for ${count} connections`);
   const target = new URL(url);
   const path = `${target.pathname}${target.search}`;
-  let next = 0;
-  let opened = 0;
-  let failed = 0;
-  const failures = {};
-  const startNs = process.hrtime.bigint();
-  let endNs = startNs;
-  const attempt = (index) =>
+  const connectOne = (index) =>
     new Promise((resolve) =>
       rawUpgrade(target, path, localAddresses[index % localAddresses.length], auth ? tokens[index] : undefined, (outcome, socket) => {
         if (outcome !== 'open') {
-          failed++;
-          failures[outcome] = (failures[outcome] ?? 0) + 1;
           socket.destroy();
-          return resolve();
+          return resolve(outcome);
         }
-        opened++;
-        endNs = process.hrtime.bigint();
         rawSockets.add(socket);
         socket.on('close', () => {
           if (!rawSockets.delete(socket)) return;
           unexpectedCloses++;
           closeCodes.raw = (closeCodes.raw ?? 0) + 1;
         });
-        resolve();
+        resolve('open');
       }),
     );
-  const lane = async () => {
-    while (next < count) await attempt(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
-  return { opened, failed, failures, startNs: String(startNs), endNs: String(endNs), client: 'raw' };
+  return { ...(await openInLanes(count, concurrency, connectOne)), client: 'raw' };
 }
 
 /**
@@ -405,14 +405,7 @@ async function open({ url, count, concurrency, localAddresses, auth, raw = false
   }
   if (client !== 'ws') throw new LoadClientError(`unknown client "${client}" (ws, net)`);
   if (auth && tokens.length < count) throw new LoadClientError(`only ${tokens.length} tokens prepared for ${count} connections`);
-  let next = 0;
-  let opened = 0;
-  let failed = 0;
-  const failures = {};
-  const startNs = process.hrtime.bigint();
-  let endNs = startNs;
-
-  const attempt = (index) =>
+  const connectOne = (index) =>
     new Promise((resolve) => {
       const options = { perMessageDeflate: false, handshakeTimeout: 10_000, localAddress: localAddresses[index % localAddresses.length] };
       if (auth) options.headers = { authorization: `Bearer ${tokens[index]}` };
@@ -421,18 +414,14 @@ async function open({ url, count, concurrency, localAddresses, auth, raw = false
       const fail = (reason) => {
         if (settled) return;
         settled = true;
-        failed++;
-        failures[reason] = (failures[reason] ?? 0) + 1;
         ws.terminate();
-        resolve();
+        resolve(reason);
       };
       ws.on('unexpected-response', (_req, res) => fail(`HTTP ${res.statusCode}`));
       ws.on('error', (err) => fail(err.code ?? err.message));
       ws.on('open', () => {
         if (settled) return;
         settled = true;
-        opened++;
-        endNs = process.hrtime.bigint();
         sockets.add(ws);
         ws.on('message', onMessage);
         ws.on('close', (code) => {
@@ -440,15 +429,10 @@ async function open({ url, count, concurrency, localAddresses, auth, raw = false
           unexpectedCloses++;
           closeCodes[code] = (closeCodes[code] ?? 0) + 1;
         });
-        resolve();
+        resolve('open');
       });
     });
-
-  const lane = async () => {
-    while (next < count) await attempt(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
-  return { opened, failed, failures, startNs: String(startNs), endNs: String(endNs) };
+  return openInLanes(count, concurrency, connectOne);
 }
 
 async function prepareTokens({ secret, count, prefix }) {
