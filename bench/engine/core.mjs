@@ -22,6 +22,7 @@ import { createSymbolSpec, validateCommand } from '../../libs/contracts/dist/ind
 import { BookOrder, OrderBook, STP_NONE, TIF_GTC, TIF_IOC, createSymbolEngine } from '../../libs/order-book/dist/index.js';
 import peer from 'nodejs-order-book';
 import * as journalFormat from '../../apps/matching-engine/dist/journal/journal-format.js';
+import { median } from './lib/bench-util.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(here, '..', 'results', 'engine-core.json');
@@ -297,11 +298,6 @@ async function latencyRun(make, data) {
   return { p50: pick(0.5), p99: pick(0.99), p999: pick(0.999), p9999: pick(0.9999), max: samples[n - 1] / 1000, gcMaxMs: await maxGcPause(from, to) };
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 async function measure(name, make, data, runs) {
   await throughputRun(make, data); // warm-up: JIT and inline caches

@@ -20,7 +20,6 @@
 // medians reported. Later rounds run with warmer JIT code than a restarted engine has: replay.mjs
 // (a real engine process, started cold) is the figure to quote; this one says where time goes.
 // Run it under `flock /tmp/bench.lock` on a shared machine. Results: bench/results/engine-replay-breakdown.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
@@ -29,6 +28,7 @@ import { NatsServer } from '@trading/testing';
 import { createSymbolSpec } from '../../libs/contracts/dist/index.js';
 import { createSymbolEngine } from '../../libs/order-book/dist/index.js';
 import { generateCommands } from './core.mjs';
+import { median, runMain, writeResults } from './lib/bench-util.mjs';
 import * as journalFormat from '../../apps/matching-engine/dist/journal/journal-format.js';
 import { JOURNAL_STREAM, ensureJournalStream, journalSubject } from '../../apps/matching-engine/dist/journal/journal-stream.js';
 import { JournalReader } from '../../apps/matching-engine/dist/journal/journal-reader.js';
@@ -42,10 +42,6 @@ const PULL_BYTES = 2 * 1024 * 1024; // the reader's REPLAY_PULL_BYTES
 const RESULTS = process.env.BENCH_OUT ?? fileURLToPath(new URL('../results/engine-replay-breakdown.json', import.meta.url));
 const log = (...args) => console.log('[bench:replay-breakdown]', ...args);
 const round = (x, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? null : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const symbols = Array.from({ length: SYMBOLS }, (_, i) => `RP${i}-USD`);
 const specs = symbols.map((s) => createSymbolSpec(s, '0.01', '0.001'));
@@ -200,15 +196,8 @@ async function main() {
     stages,
     elapsedSeconds: Math.round((Date.now() - started) / 1000),
   };
-  mkdirSync(fileURLToPath(new URL('../results/', import.meta.url)), { recursive: true });
-  writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+  writeResults(RESULTS, result);
   log(`wrote ${RESULTS}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(main);

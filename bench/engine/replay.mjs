@@ -19,7 +19,6 @@
 // end) and the engine's CPU seconds per replayed command over the whole start (from /proc, spawn
 // to ready, minus the same for an empty journal), which does not depend on how the shared machine
 // splits its cores. Results: bench/results/engine-replay.json (BENCH_OUT to override).
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
@@ -28,6 +27,7 @@ import { Kvm } from '@nats-io/kv';
 import { NatsServer } from '@trading/testing';
 import { generateCommands } from './core.mjs';
 import { EngineProcess } from './lib/engine-process.mjs';
+import { cpuSeconds, median, runMain, writeResults } from './lib/bench-util.mjs';
 import * as journalFormat from '../../apps/matching-engine/dist/journal/journal-format.js';
 import { journalSubject } from '../../apps/matching-engine/dist/journal/journal-stream.js';
 import { PROGRESS_BUCKET } from '../../apps/matching-engine/dist/progress/publish-watermark.js';
@@ -50,15 +50,6 @@ const OWNER_TIMEOUT_MS = num('BENCH_OWNER_TIMEOUT_MS', 120_000);
 const RESULTS = process.env.BENCH_OUT ?? fileURLToPath(new URL('../results/engine-replay.json', import.meta.url));
 const log = (...args) => console.log('[bench:replay]', ...args);
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-const median = (xs) => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length === 0 ? null : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 const symbols = Array.from({ length: SYMBOLS }, (_, i) => `RP${i}-USD`);
 const env = (natsUrl) => ({
@@ -189,16 +180,9 @@ async function main() {
   result.targets = { replayAtLeast1M: result.median.publishedCommandsPerSecond === null ? null : result.median.publishedCommandsPerSecond >= 1_000_000 };
   log('median:', JSON.stringify(result.median));
   if (!quick) {
-    mkdirSync(fileURLToPath(new URL('../results/', import.meta.url)), { recursive: true });
-    writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+    writeResults(RESULTS, result);
     log(`wrote ${RESULTS}`);
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -10,12 +10,13 @@
 // Knobs (env): BENCH_RUNS (3), BENCH_SECONDS (5), BENCH_RATE (50000), BENCH_GENERATORS (2),
 // BENCH_WINDOW (2000 in flight per generator), BENCH_BIG_SYMBOLS (10000), BENCH_BIG_ORDERS
 // (1000000), BENCH_SKIP_CORE=1, BENCH_SKIP_BIG=1, BENCH_SKIP_REPLAY=1 (phases 1-2 only). `--quick`: tiny smoke run, results not written.
-import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NatsServer } from '@trading/testing';
 import { EngineProcess } from './lib/engine-process.mjs';
 import { runGenerators } from './lib/generators.mjs';
+import { cpuSeconds as cpuSecondsOf, median, runMain, writeResults } from './lib/bench-util.mjs';
 
 const here = new URL('.', import.meta.url);
 const RESULTS = process.env.BENCH_OUT ?? fileURLToPath(new URL('../results/engine-nats.json', here));
@@ -34,17 +35,11 @@ const LOW_RATE = quick ? 1_000 : num('BENCH_LOW_RATE', 5_000);
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
 function cpuSeconds(pid) {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
+    return cpuSecondsOf(pid);
   } catch {
     return NaN;
   }
 }
-
-const median = (values) => {
-  const s = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
-  return s.length === 0 ? null : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const round = (x, d = 2) => (x === null || x === undefined ? x : Math.round(x * 10 ** d) / 10 ** d);
 const log = (...args) => console.log('[bench:engine]', ...args);
 
@@ -232,16 +227,9 @@ async function main() {
   };
   log('median:', JSON.stringify(result.median), 'targets:', JSON.stringify(result.targets));
   if (!quick) {
-    mkdirSync(fileURLToPath(new URL('../results/', here)), { recursive: true });
-    writeFileSync(RESULTS, JSON.stringify(result, null, 2) + '\n');
+    writeResults(RESULTS, result);
     log(`wrote ${RESULTS}`);
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -7,16 +7,13 @@ import { readFileSync } from 'node:fs';
 import { NatsServer } from '@trading/testing';
 import { EngineProcess } from './lib/engine-process.mjs';
 import { runGenerators } from './lib/generators.mjs';
+import { cpuSeconds } from './lib/bench-util.mjs';
 
 const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
 const SECONDS = num('BENCH_SECONDS', 5);
 const GENERATORS = num('BENCH_GENERATORS', 2);
 const WINDOW = num('BENCH_WINDOW', 2000);
 const RATE = num('BENCH_RATE', 0);
-const cpuSeconds = (pid) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
 const peakRssMiB = (pid) => Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024);
 const symbols = Array.from({ length: GENERATORS }, (_, i) => `TP${i}-USD`);
 const nats = await NatsServer.start();
