@@ -61,7 +61,7 @@ describe('gateway streams: /ws/orders, /ws/trades, /ws/markets/{symbol}', () => 
     const alice = await open('/ws/orders', { authorization: `Bearer ${await signToken('alice')}` });
     // The user id comes from the token only: a userId query parameter is ignored.
     const bob = await open(`/ws/orders?token=${await signToken('bob')}&userId=alice`);
-    await waitFor(async () => (await h.metric('gateway_nats_subjects')) >= 2);
+    await waitForSubjects(2, "alice's and bob's order subscriptions confirmed");
     const a1 = h.engine.publishOrderUpdate('alice', 'BTC-USD');
     const b1 = h.engine.publishOrderUpdate('bob', 'BTC-USD');
     const a2 = h.engine.publishOrderUpdate('alice', 'ETH-USD');
@@ -162,7 +162,7 @@ describe('gateway streams: /ws/orders, /ws/trades, /ws/markets/{symbol}', () => 
     const b = await open('/ws/trades?symbols=BTC-USD');
     await waitFor(async () => (await h.metric('gateway_connections')) === 2);
     // The gauge counts subscriptions the server has confirmed (one flush round trip after the first client).
-    await waitFor(async () => (await h.metric('gateway_nats_subjects')) >= 1, { description: 'the BTC-USD subscription confirmed' });
+    await waitForSubjects(1, 'the BTC-USD subscription confirmed');
     expect(await h.metric('gateway_nats_subjects')).toBe(1);
     await a.close();
     await waitFor(async () => (await h.metric('gateway_connections')) === 1);
