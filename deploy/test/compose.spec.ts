@@ -88,6 +88,8 @@ describe('the compose checks catch a broken compose file', () => {
     expect(problems).toMatch(/nats-1: image nats:latest/);
     expect(problems).toMatch(/nats-2: deploy\/nats\/nats-cluster.conf uses \$NATS_SERVER_NAME/);
     expect(problems).toMatch(/nats-server -t refuses/);
+    const old = composeProblems(broken((c) => (c.services['nats-2'].image = 'nats:2.9.25-alpine')), EXPECT);
+    expect(old).toEqual(['nats-2: image nats:2.9.25-alpine must be nats:2.10.x or later, pinned to a patch release']);
     const short = composeProblems(broken((c) => (c.services['nats-3'].stop_grace_period = '30s')), EXPECT);
     expect(short).toEqual(['nats-3: stop_grace_period 30s does not cover lame duck mode (40s)']);
   });

@@ -209,17 +209,19 @@ describe('the manifest checks catch broken manifests', () => {
     expect(networkPolicyProblems(noDeny, NETWORK)).toContain('no default-deny ingress NetworkPolicy (podSelector {}, no rules)');
   });
 
-  it('a NATS config variable nobody sets, a route list missing a pod, JetStream larger than its volume', () => {
+  it('a NATS config variable nobody sets, a route list missing a pod, JetStream larger than its volume, a 2.9 server', () => {
     const objects = mutate('prod', (o) => {
       const cm = o.find((x) => x.kind === 'ConfigMap' && x.metadata.name.startsWith('nats-config'))!;
       cm.data!['nats.conf'] = cm.data!['nats.conf'].replace('server_name: $SERVER_NAME', 'server_name: $NATS_NAME').replace(/\s*nats:\/\/nats-2\.nats-headless:6222/, '');
       const env = find(o, 'StatefulSet', 'nats')!.spec.template.spec.containers[0].env;
       env.find((e: { name: string }) => e.name === 'JS_MAX_FILE_STORE').value = '200GB';
+      find(o, 'StatefulSet', 'nats')!.spec.template.spec.containers[0].image = 'nats:2.9.25-alpine';
     });
     const problems = natsStatefulSetProblems(objects).join('\n');
     expect(problems).toMatch(/uses \$NATS_NAME/);
     expect(problems).toMatch(/nats-server -t refuses the config/);
     expect(problems).toMatch(/cluster routes/);
     expect(problems).toMatch(/does not fit in 90% of the 100Gi volume/);
+    expect(problems).toMatch(/image nats:2\.9\.25-alpine must be nats:2\.10\.x or later/);
   });
 });
