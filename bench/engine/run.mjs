@@ -6,6 +6,8 @@
 //   3. replay: kill -9, restart without snapshots -> journaled commands replayed per second
 //   4. scale: N resting orders over M symbols in one process; graceful stop (snapshots), restart,
 //      time until /readyz says owner of every symbol
+//   5. throughput with the event-retention window full (retention-window.mjs), against the same
+//      with it not full, alternating; BENCH_SKIP_WINDOW=1 skips it
 // Each of 1-3 runs BENCH_RUNS times on a fresh nats-server; the median is reported.
 // Knobs (env): BENCH_RUNS (3), BENCH_SECONDS (5), BENCH_RATE (50000), BENCH_GENERATORS (2),
 // BENCH_WINDOW (2000 in flight per generator), BENCH_BIG_SYMBOLS (10000), BENCH_BIG_ORDERS
@@ -198,6 +200,8 @@ async function main() {
   const runs = [];
   for (let run = 1; run <= RUNS; run++) runs.push(await oneRun(run));
   const scale = process.env.BENCH_SKIP_BIG === '1' ? null : await scaleRun();
+  const { runRetentionWindowBench } = await import('./retention-window.mjs');
+  const retentionWindow = process.env.BENCH_SKIP_WINDOW === '1' ? null : await runRetentionWindowBench(quick ? { runs: 1, seconds: 2, write: false } : { runs: RUNS, seconds: SECONDS });
   const result = {
     benchmark: 'engine-nats',
     date: new Date().toISOString(),
@@ -215,6 +219,7 @@ async function main() {
     },
     runs,
     scale,
+    retentionWindow: retentionWindow && { natsServer: retentionWindow.natsServer, median: retentionWindow.median },
     coreSummary: core ? { applyCommandsPerSecond: core.apply?.commandsPerSecond, replayCommandsPerSecond: core.replay?.commandsPerSecond, coreCommandsPerSecond: core.core?.commandsPerSecond } : null,
     targets: {},
     elapsedSeconds: Math.round((Date.now() - started) / 1000),

@@ -1,0 +1,136 @@
+// Engine throughput in steady state: the event-retention window (TRADING_EVENTS_PRIVATE/PUBLIC,
+// docs/reliability.md) already full, so every stored event makes nats-server drop the oldest one.
+// Phase 1 of run.mjs starts on empty streams that its 5 s never fill (EVENTS_MAX_BYTES 256 MiB),
+// so it measures the engine before that steady state; in production the window fills within
+// seconds to minutes at these rates and stays full.
+//
+// Each run, on a fresh nats-server, twice and alternating: "full" (EVENTS_MAX_BYTES =
+// BENCH_WINDOW_BYTES, 16 MiB) and "not full" (256 MiB). Both first prefill the private stream with
+// BENCH_WINDOW_BYTES of real events (closed-loop bursts on other symbols, same users), then
+// measure a closed loop on fresh symbols for BENCH_SECONDS with the CPU of the engine and of
+// nats-server. NATS_SERVER_BIN picks the server binary (the version is recorded).
+// Alone: `npx tsc -b tsconfig.build.json && node bench/engine/retention-window.mjs`
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { NATS_SERVER_BIN, NatsServer } from '@trading/testing';
+import { EngineProcess } from './lib/engine-process.mjs';
+import { runGenerators } from './lib/generators.mjs';
+import { cpuSeconds, median, runMain, writeResults } from './lib/bench-util.mjs';
+
+const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
+const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+const log = (...args) => console.log('[bench:retention-window]', ...args);
+const GENERATORS = 2;
+const NOT_FULL_BYTES = 256 * 1024 * 1024;
+const MAX_PREFILL_BURSTS = 12;
+
+export function natsServerVersion() {
+  return /v?(\d+\.\d+\.\d+)/.exec(spawnSync(NATS_SERVER_BIN, ['--version']).stdout?.toString() ?? '')?.[1] ?? 'unknown';
+}
+
+async function streamBytes(jsm, name) {
+  const { state } = await jsm.streams.info(name);
+  return { bytes: state.bytes, messages: state.messages, subjects: state.num_subjects, firstSeq: state.first_seq, lastSeq: state.last_seq };
+}
+
+async function oneVariant({ label, maxBytes, windowBytes, seconds, window, run }) {
+  const nats = await NatsServer.start();
+  const measured = Array.from({ length: GENERATORS }, (_, i) => `WM${i}-USD`);
+  const prefill = Array.from({ length: MAX_PREFILL_BURSTS * GENERATORS }, (_, i) => `WP${i}-USD`);
+  const engine = await EngineProcess.start({
+    NATS_URL: nats.url,
+    SYMBOLS: [...measured, ...prefill].map((s) => `${s}:0.01:0.001`).join(','),
+    INSTANCE_ID: `window-${run}`,
+    EVENTS_MAX_BYTES: String(maxBytes),
+    SNAPSHOT_INTERVAL_COMMANDS: '1000000000',
+    SNAPSHOT_INTERVAL_MS: '1000000000',
+  });
+  const nc = await connect({ servers: nats.url });
+  try {
+    await engine.waitOwner();
+    const jsm = await jetstreamManager(nc);
+    // Fresh symbols per burst: the mix's cancels name orders by their ordinal in an empty symbol.
+    let bursts = 0;
+    let priv = await streamBytes(jsm, 'TRADING_EVENTS_PRIVATE');
+    while (priv.bytes < windowBytes * 0.95 && bursts < MAX_PREFILL_BURSTS) {
+      const symbols = prefill.slice(bursts * GENERATORS, (bursts + 1) * GENERATORS);
+      await runGenerators(symbols.map((symbol, id) => ({ id: 300 + id, mode: 'closed', natsUrl: nats.url, symbols: [symbol], count: 60_000, window, seconds: 1, seed: 1000 + bursts * 10 + id })));
+      bursts++;
+      priv = await streamBytes(jsm, 'TRADING_EVENTS_PRIVATE');
+    }
+    if (priv.bytes < windowBytes * 0.95) throw new Error(`${label}: private stream holds ${priv.bytes} bytes after ${bursts} prefill bursts, wanted ${windowBytes}`);
+    const e0 = cpuSeconds(engine.child.pid);
+    const n0 = cpuSeconds(nats.child.pid);
+    const tp = await runGenerators(
+      measured.map((symbol, id) => ({ id, mode: 'closed', natsUrl: nats.url, symbols: [symbol], count: Math.ceil(((seconds + 2) * 80_000) / GENERATORS), window, seconds, seed: 42 + id })),
+    );
+    const completed = tp.results.reduce((a, r) => a + r.completed, 0);
+    const elapsed = Math.max(...tp.results.map((r) => r.measuredMs)) / 1000;
+    const us = (x) => round((x * 1e6) / completed);
+    const result = {
+      label,
+      maxBytes,
+      commandsPerSecond: Math.round(completed / elapsed),
+      completed,
+      engineCpuUs: us(cpuSeconds(engine.child.pid) - e0),
+      natsCpuUs: us(cpuSeconds(nats.child.pid) - n0),
+      p99Ms: tp.latencyMs?.p99,
+      lost: tp.results.reduce((a, r) => a + r.lost, 0),
+      prefillBursts: bursts,
+      privateStreamAfter: await streamBytes(jsm, 'TRADING_EVENTS_PRIVATE'),
+      publicStreamAfter: await streamBytes(jsm, 'TRADING_EVENTS_PUBLIC'),
+      loadavg1m: round(os.loadavg()[0], 2),
+    };
+    log(`run ${run} ${label}: ${result.commandsPerSecond} commands/s; CPU/command engine ${result.engineCpuUs} us, nats-server ${result.natsCpuUs} us; private stream ${result.privateStreamAfter.bytes} bytes / ${result.privateStreamAfter.subjects} subjects (first seq ${result.privateStreamAfter.firstSeq}); load ${result.loadavg1m}`);
+    return result;
+  } finally {
+    await nc.close();
+    await engine.kill();
+    await nats.dispose();
+  }
+}
+
+/** Runs the comparison; `runs` pairs, alternating which variant goes first. */
+export async function runRetentionWindowBench({ runs = num('BENCH_RUNS', 3), seconds = num('BENCH_SECONDS', 5), window = num('BENCH_WINDOW', 2000), windowBytes = num('BENCH_WINDOW_BYTES', 16 * 1024 * 1024), write = true } = {}) {
+  const version = natsServerVersion();
+  log(`nats-server ${version} (${NATS_SERVER_BIN}); window ${windowBytes} bytes; ${runs} runs of ${seconds} s each per variant`);
+  const full = [];
+  const notFull = [];
+  for (let run = 1; run <= runs; run++) {
+    const variants = [
+      () => oneVariant({ label: 'window full', maxBytes: windowBytes, windowBytes, seconds, window, run }).then((r) => full.push(r)),
+      () => oneVariant({ label: 'window not full', maxBytes: NOT_FULL_BYTES, windowBytes, seconds, window, run }).then((r) => notFull.push(r)),
+    ];
+    if (run % 2 === 0) variants.reverse();
+    for (const v of variants) await v();
+  }
+  const summary = (rs) => ({
+    commandsPerSecond: median(rs.map((r) => r.commandsPerSecond)),
+    engineCpuUs: median(rs.map((r) => r.engineCpuUs)),
+    natsCpuUs: median(rs.map((r) => r.natsCpuUs)),
+  });
+  const result = {
+    benchmark: 'engine-retention-window',
+    date: new Date().toISOString(),
+    natsServer: version,
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+    params: { runs, seconds, windowPerGenerator: window, generators: GENERATORS, windowBytes, notFullBytes: NOT_FULL_BYTES },
+    median: { windowFull: summary(full), windowNotFull: summary(notFull) },
+    runs: { windowFull: full, windowNotFull: notFull },
+  };
+  const m = result.median;
+  result.median.natsCpuRatioFullOverNotFull = round(m.windowFull.natsCpuUs / m.windowNotFull.natsCpuUs, 2);
+  result.median.throughputRatioFullOverNotFull = round(m.windowFull.commandsPerSecond / m.windowNotFull.commandsPerSecond, 2);
+  log('median:', JSON.stringify(result.median));
+  if (write) {
+    const out = process.env.BENCH_WINDOW_OUT ?? fileURLToPath(new URL(`../results/engine-retention-window-${version}.json`, import.meta.url));
+    writeResults(out, result);
+    log(`wrote ${out}`);
+  }
+  return result;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) runMain(() => runRetentionWindowBench());
