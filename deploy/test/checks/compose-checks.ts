@@ -43,7 +43,7 @@ export function composeProblems(compose: ComposeFile, expect: ComposeExpectation
   const nats = natsServices(compose);
 
   // NATS: a pinned 2.10+ cluster, each server reading the repo's config file, which nats-server accepts.
-  // Not 2.9: a full event-retention window costs it 12x the CPU per command (docs/benchmarks.md).
+  // Not 2.9: a full event-retention window costs it 10x the CPU per command (docs/benchmarks.md).
   if (nats.length !== expect.natsCount) problems.push(`${nats.length} NATS services, expected ${expect.natsCount}`);
   const natsNames = nats.map(([name]) => name);
   let clientPort: number | undefined;

@@ -60,7 +60,7 @@ export class EngineNatsConnection {
     if (retentionIsCheap(parseServerVersion(serverVersion)) === false) {
       log.warn(
         { serverVersion, wanted: '>= 2.10' },
-        'nats-server older than 2.10: once the event-retention window is full, every stored event costs it a scan (measured 12x its CPU per command on 2.9.10); fine for development, not for production load',
+        'nats-server older than 2.10: once the event-retention window is full, every stored event costs it a scan (measured 10x its CPU per command on 2.9.10); fine for development, not for production load',
       );
     }
     return new EngineNatsConnection(nc, log);

@@ -2,7 +2,7 @@
  * nats-server before 2.10 recomputes a subject's first sequence eagerly each time the event
  * retention streams drop their oldest message, scanning the block for the subject's next message.
  * With one subject per user that scan runs on every stored event once the window is full: measured
- * at 12x nats-server CPU per command on 2.9.10 (docs/benchmarks.md, "Event-retention window full"),
+ * at 10x nats-server CPU per command on 2.9.10 (docs/benchmarks.md, "Event-retention window full"),
  * against 1.2x on 2.10.27. The engine still works on 2.9; it says so loudly at start.
  */
 export const RETENTION_SAFE_SERVER = { major: 2, minor: 10 } as const;
