@@ -8,7 +8,9 @@
 // BENCH_WINDOW_BYTES, 16 MiB) and "not full" (256 MiB). Both first prefill the private stream with
 // BENCH_WINDOW_BYTES of real events (closed-loop bursts on other symbols, same users), then
 // measure a closed loop on fresh symbols for BENCH_SECONDS with the CPU of the engine and of
-// nats-server. NATS_SERVER_BIN picks the server binary (the version is recorded).
+// nats-server, then reply latency in an open loop at BENCH_LOW_RATE (5,000/s; 1 s warm-up, then
+// BENCH_SECONDS) on other fresh symbols. NATS_SERVER_BIN picks the server binary (the version is
+// recorded).
 // Alone: `npx tsc -b tsconfig.build.json && node bench/engine/retention-window.mjs`
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -36,13 +38,14 @@ async function streamBytes(jsm, name) {
   return { bytes: state.bytes, messages: state.messages, subjects: state.num_subjects, firstSeq: state.first_seq, lastSeq: state.last_seq };
 }
 
-async function oneVariant({ label, maxBytes, windowBytes, seconds, window, run }) {
+async function oneVariant({ label, maxBytes, windowBytes, seconds, window, lowRate, run }) {
   const nats = await NatsServer.start();
   const measured = Array.from({ length: GENERATORS }, (_, i) => `WM${i}-USD`);
+  const rated = Array.from({ length: GENERATORS }, (_, i) => `WR${i}-USD`);
   const prefill = Array.from({ length: MAX_PREFILL_BURSTS * GENERATORS }, (_, i) => `WP${i}-USD`);
   const engine = await EngineProcess.start({
     NATS_URL: nats.url,
-    SYMBOLS: [...measured, ...prefill].map((s) => `${s}:0.01:0.001`).join(','),
+    SYMBOLS: [...measured, ...rated, ...prefill].map((s) => `${s}:0.01:0.001`).join(','),
     INSTANCE_ID: `window-${run}`,
     EVENTS_MAX_BYTES: String(maxBytes),
     SNAPSHOT_INTERVAL_COMMANDS: '1000000000',
@@ -67,6 +70,13 @@ async function oneVariant({ label, maxBytes, windowBytes, seconds, window, run }
     const tp = await runGenerators(
       measured.map((symbol, id) => ({ id, mode: 'closed', natsUrl: nats.url, symbols: [symbol], count: Math.ceil(((seconds + 2) * 80_000) / GENERATORS), window, seconds, seed: 42 + id })),
     );
+    // CPU of the closed loop only, read before the latency phase adds its own.
+    const engineCpu = cpuSeconds(engine.child.pid) - e0;
+    const natsCpu = cpuSeconds(nats.child.pid) - n0;
+    const perGenRate = lowRate / GENERATORS;
+    const low = await runGenerators(
+      rated.map((symbol, id) => ({ id: 50 + id, mode: 'rate', natsUrl: nats.url, symbols: [symbol], count: Math.ceil(perGenRate * (seconds + 1.5)), rate: perGenRate, seconds, warmupSeconds: 1, seed: 3 + id })),
+    );
     const completed = tp.results.reduce((a, r) => a + r.completed, 0);
     const elapsed = Math.max(...tp.results.map((r) => r.measuredMs)) / 1000;
     const us = (x) => round((x * 1e6) / completed);
@@ -75,16 +85,17 @@ async function oneVariant({ label, maxBytes, windowBytes, seconds, window, run }
       maxBytes,
       commandsPerSecond: Math.round(completed / elapsed),
       completed,
-      engineCpuUs: us(cpuSeconds(engine.child.pid) - e0),
-      natsCpuUs: us(cpuSeconds(nats.child.pid) - n0),
+      engineCpuUs: us(engineCpu),
+      natsCpuUs: us(natsCpu),
       p99Ms: tp.latencyMs?.p99,
       lost: tp.results.reduce((a, r) => a + r.lost, 0),
+      lowRate: { rate: lowRate, p50Ms: low.latencyMs?.p50, p99Ms: low.latencyMs?.p99, p999Ms: low.latencyMs?.p999, lost: low.results.reduce((a, r) => a + r.lost, 0) },
       prefillBursts: bursts,
       privateStreamAfter: await streamBytes(jsm, 'TRADING_EVENTS_PRIVATE'),
       publicStreamAfter: await streamBytes(jsm, 'TRADING_EVENTS_PUBLIC'),
       loadavg1m: round(os.loadavg()[0], 2),
     };
-    log(`run ${run} ${label}: ${result.commandsPerSecond} commands/s; CPU/command engine ${result.engineCpuUs} us, nats-server ${result.natsCpuUs} us; private stream ${result.privateStreamAfter.bytes} bytes / ${result.privateStreamAfter.subjects} subjects (first seq ${result.privateStreamAfter.firstSeq}); load ${result.loadavg1m}`);
+    log(`run ${run} ${label}: ${result.commandsPerSecond} commands/s; CPU/command engine ${result.engineCpuUs} us, nats-server ${result.natsCpuUs} us; at ${lowRate}/s p50 ${result.lowRate.p50Ms} ms p99 ${result.lowRate.p99Ms} ms; private stream ${result.privateStreamAfter.bytes} bytes / ${result.privateStreamAfter.subjects} subjects (first seq ${result.privateStreamAfter.firstSeq}); load ${result.loadavg1m}`);
     return result;
   } finally {
     await nc.close();
@@ -94,15 +105,15 @@ async function oneVariant({ label, maxBytes, windowBytes, seconds, window, run }
 }
 
 /** Runs the comparison; `runs` pairs, alternating which variant goes first. */
-export async function runRetentionWindowBench({ runs = num('BENCH_RUNS', 3), seconds = num('BENCH_SECONDS', 5), window = num('BENCH_WINDOW', 2000), windowBytes = num('BENCH_WINDOW_BYTES', 16 * 1024 * 1024), write = true } = {}) {
+export async function runRetentionWindowBench({ runs = num('BENCH_RUNS', 3), seconds = num('BENCH_SECONDS', 5), window = num('BENCH_WINDOW', 2000), windowBytes = num('BENCH_WINDOW_BYTES', 16 * 1024 * 1024), lowRate = num('BENCH_LOW_RATE', 5_000), write = true } = {}) {
   const version = natsServerVersion();
   log(`nats-server ${version} (${NATS_SERVER_BIN}); window ${windowBytes} bytes; ${runs} runs of ${seconds} s each per variant`);
   const full = [];
   const notFull = [];
   for (let run = 1; run <= runs; run++) {
     const variants = [
-      () => oneVariant({ label: 'window full', maxBytes: windowBytes, windowBytes, seconds, window, run }).then((r) => full.push(r)),
-      () => oneVariant({ label: 'window not full', maxBytes: NOT_FULL_BYTES, windowBytes, seconds, window, run }).then((r) => notFull.push(r)),
+      () => oneVariant({ label: 'window full', maxBytes: windowBytes, windowBytes, seconds, window, lowRate, run }).then((r) => full.push(r)),
+      () => oneVariant({ label: 'window not full', maxBytes: NOT_FULL_BYTES, windowBytes, seconds, window, lowRate, run }).then((r) => notFull.push(r)),
     ];
     if (run % 2 === 0) variants.reverse();
     for (const v of variants) await v();
@@ -111,13 +122,15 @@ export async function runRetentionWindowBench({ runs = num('BENCH_RUNS', 3), sec
     commandsPerSecond: median(rs.map((r) => r.commandsPerSecond)),
     engineCpuUs: median(rs.map((r) => r.engineCpuUs)),
     natsCpuUs: median(rs.map((r) => r.natsCpuUs)),
+    lowRateP50Ms: median(rs.map((r) => r.lowRate.p50Ms)),
+    lowRateP99Ms: median(rs.map((r) => r.lowRate.p99Ms)),
   });
   const result = {
     benchmark: 'engine-retention-window',
     date: new Date().toISOString(),
     natsServer: version,
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-    params: { runs, seconds, windowPerGenerator: window, generators: GENERATORS, windowBytes, notFullBytes: NOT_FULL_BYTES },
+    params: { runs, seconds, windowPerGenerator: window, generators: GENERATORS, windowBytes, notFullBytes: NOT_FULL_BYTES, lowRate },
     median: { windowFull: summary(full), windowNotFull: summary(notFull) },
     runs: { windowFull: full, windowNotFull: notFull },
   };

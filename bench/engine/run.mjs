@@ -201,7 +201,7 @@ async function main() {
   for (let run = 1; run <= RUNS; run++) runs.push(await oneRun(run));
   const scale = process.env.BENCH_SKIP_BIG === '1' ? null : await scaleRun();
   const { runRetentionWindowBench } = await import('./retention-window.mjs');
-  const retentionWindow = process.env.BENCH_SKIP_WINDOW === '1' ? null : await runRetentionWindowBench(quick ? { runs: 1, seconds: 2, write: false } : { runs: RUNS, seconds: SECONDS });
+  const retentionWindow = process.env.BENCH_SKIP_WINDOW === '1' ? null : await runRetentionWindowBench(quick ? { runs: 1, seconds: 2, lowRate: LOW_RATE, write: false } : { runs: RUNS, seconds: SECONDS, lowRate: LOW_RATE });
   const result = {
     benchmark: 'engine-nats',
     date: new Date().toISOString(),
