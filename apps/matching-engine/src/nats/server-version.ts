@@ -1,7 +1,7 @@
 /**
- * nats-server before 2.10 recomputes a subject's first sequence eagerly each time the event
- * retention streams drop their oldest message, scanning the block for the subject's next message.
- * With one subject per user that scan runs on every stored event once the window is full: measured
+ * Once the event-retention window is full, every stored event makes nats-server drop the oldest
+ * one; 2.9 then, by all signs, rescans for that subject's next message (newer servers defer it).
+ * With one subject per user that happens on every stored event: measured
  * at 10x nats-server CPU per command on 2.9.10 (docs/benchmarks.md, "Event-retention window full"),
  * against 1.2x on 2.10.27. The engine still works on 2.9; it says so loudly at start.
  */
