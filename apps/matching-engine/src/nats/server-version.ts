@@ -1,6 +1,7 @@
 /**
  * Once the event-retention window is full, every stored event makes nats-server drop the oldest
- * one; 2.9 then, by all signs, rescans for that subject's next message (newer servers defer it).
+ * one; 2.9 then reads forward to that subject's next message (removeSeqPerSubject in 2.9.10's
+ * server/filestore.go; newer servers defer it).
  * With one subject per user that happens on every stored event: measured
  * at 10x nats-server CPU per command on 2.9.10 (docs/benchmarks.md, "Event-retention window full"),
  * against 1.2x on 2.10.27. The engine still works on 2.9; it says so loudly at start.
