@@ -95,6 +95,10 @@ async function oneVariant({ label, maxBytes, windowBytes, seconds, window, lowRa
       publicStreamAfter: await streamBytes(jsm, 'TRADING_EVENTS_PUBLIC'),
       loadavg1m: round(os.loadavg()[0], 2),
     };
+    // Each variant must have measured what its label says, or the comparison means nothing.
+    const dropped = result.privateStreamAfter.firstSeq > 1;
+    if (maxBytes === windowBytes && !dropped) throw new Error(`${label}: the private stream dropped nothing (first seq 1): the window was never full`);
+    if (maxBytes !== windowBytes && (dropped || result.publicStreamAfter.firstSeq > 1)) throw new Error(`${label}: a stream dropped messages (first seqs ${result.privateStreamAfter.firstSeq}, ${result.publicStreamAfter.firstSeq}): the window filled`);
     log(`run ${run} ${label}: ${result.commandsPerSecond} commands/s; CPU/command engine ${result.engineCpuUs} us, nats-server ${result.natsCpuUs} us; at ${lowRate}/s p50 ${result.lowRate.p50Ms} ms p99 ${result.lowRate.p99Ms} ms; private stream ${result.privateStreamAfter.bytes} bytes / ${result.privateStreamAfter.subjects} subjects (first seq ${result.privateStreamAfter.firstSeq}); load ${result.loadavg1m}`);
     return result;
   } finally {
