@@ -27,8 +27,8 @@ import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import { NatsServer } from '@trading/testing';
 import { createSymbolSpec } from '../../libs/contracts/dist/index.js';
 import { createSymbolEngine } from '../../libs/order-book/dist/index.js';
-import { generateCommands } from './core.mjs';
 import { median, runMain, writeResults } from './lib/bench-util.mjs';
+import { mixJournalBatches } from './lib/journal-batches.mjs';
 import * as journalFormat from '../../apps/matching-engine/dist/journal/journal-format.js';
 import { JOURNAL_STREAM, ensureJournalStream, journalSubject } from '../../apps/matching-engine/dist/journal/journal-stream.js';
 import { JournalReader } from '../../apps/matching-engine/dist/journal/journal-reader.js';
@@ -50,20 +50,7 @@ const total = perSymbol * SYMBOLS;
 
 /** Per symbol, its batches as stored (bytes), as replay.mjs writes them. */
 function journalBatches() {
-  const data = generateCommands(perSymbol, 42);
-  const ts0 = 1_700_000_000_000;
-  return symbols.map((symbol) => {
-    const batches = [];
-    for (let i = 0; i < perSymbol; i += BATCH) {
-      const entries = [];
-      for (let j = i; j < Math.min(perSymbol, i + BATCH); j++) {
-        const c = data.wire[j];
-        entries.push(journalFormat.encodeEntry(ts0 + j, c.type === 'cancel' ? { ...c, orderId: c.orderId.replace('BTC-USD-', `${symbol}-`) } : c));
-      }
-      batches.push(Buffer.from(journalFormat.encodeBatch(entries)));
-    }
-    return batches;
-  });
+  return mixJournalBatches(symbols, perSymbol, BATCH, journalFormat).map((batches) => batches.map((text) => Buffer.from(text)));
 }
 
 /** Runs `body`, returns wall commands/s and CPU microseconds per command of this process. */

@@ -25,8 +25,8 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { NatsServer } from '@trading/testing';
-import { generateCommands } from './core.mjs';
 import { EngineProcess } from './lib/engine-process.mjs';
+import { mixJournalBatches } from './lib/journal-batches.mjs';
 import { cpuSeconds, median, runMain, writeResults } from './lib/bench-util.mjs';
 import * as journalFormat from '../../apps/matching-engine/dist/journal/journal-format.js';
 import { journalSubject } from '../../apps/matching-engine/dist/journal/journal-stream.js';
@@ -67,20 +67,7 @@ function journalTexts() {
   const encodeBatch = FORMAT === 1 ? journalFormat.encodeBatchV1 : journalFormat.encodeBatch;
   if (FORMAT === 1 && !encodeEntry) throw new Error('this build has no version-1 writer');
   const perSymbol = Math.floor(COMMANDS / SYMBOLS);
-  const data = generateCommands(perSymbol, 42);
-  const ts0 = 1_700_000_000_000;
-  return symbols.map((symbol) => {
-    const batches = [];
-    for (let i = 0; i < perSymbol; i += BATCH) {
-      const entries = [];
-      for (let j = i; j < Math.min(perSymbol, i + BATCH); j++) {
-        const c = data.wire[j];
-        entries.push(encodeEntry(ts0 + j, c.type === 'cancel' ? { ...c, orderId: c.orderId.replace('BTC-USD-', `${symbol}-`) } : c));
-      }
-      batches.push(encodeBatch(entries));
-    }
-    return { symbol, batches, commands: perSymbol };
-  });
+  return mixJournalBatches(symbols, perSymbol, BATCH, { encodeEntry, encodeBatch }).map((batches, i) => ({ symbol: symbols[i], batches, commands: perSymbol }));
 }
 
 /** Engine CPU seconds from spawn to ready with an empty journal (module loading, connections, leases). */
