@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { APP_ENV_VARS, loadAppConfig, type AppName, type EngineConfig, type GatewayConfig } from '../support/app-config.js';
 import type { ComposeFile, ComposeService } from '../support/compose.js';
-import { natsConfigProblem, natsConfigValue, natsConfigVariables, natsRoutes } from '../support/nats-config.js';
+import { natsConfigProblem, natsConfigValue, natsConfigVariables, natsImageProblem, natsRoutes } from '../support/nats-config.js';
 import { composeDurationMs } from '../support/sizes.js';
 import { DRAIN_MARGIN_MS } from './k8s-app-wiring.js';
 
@@ -43,12 +43,12 @@ export function composeProblems(compose: ComposeFile, expect: ComposeExpectation
   const nats = natsServices(compose);
 
   // NATS: a pinned 2.10+ cluster, each server reading the repo's config file, which nats-server accepts.
-  // Not 2.9: a full event-retention window costs it 10x the CPU per command (docs/benchmarks.md).
   if (nats.length !== expect.natsCount) problems.push(`${nats.length} NATS services, expected ${expect.natsCount}`);
   const natsNames = nats.map(([name]) => name);
   let clientPort: number | undefined;
   for (const [name, service] of nats) {
-    if (!/^nats:2\.(1\d)\.\d+(-[a-z0-9]+)?$/.test(service.image!)) problems.push(`${name}: image ${service.image} must be nats:2.10.x or later, pinned to a patch release`);
+    const imageProblem = natsImageProblem(service.image);
+    if (imageProblem) problems.push(`${name}: ${imageProblem}`);
     const configArg = service.command?.[service.command.indexOf('--config') + 1];
     const mount = bindMounts(service).find((m) => m.target === configArg);
     if (!mount || !existsSync(join(expect.repoRoot, mount.source))) {

@@ -1,6 +1,6 @@
 import { resolveContainerEnv } from '../support/container-env.js';
 import { describe, find, type Container, type K8sObject } from '../support/k8s-object.js';
-import { natsConfigProblem, natsConfigValue, natsConfigVariables, natsRoutes } from '../support/nats-config.js';
+import { natsConfigProblem, natsConfigValue, natsConfigVariables, natsImageProblem, natsRoutes } from '../support/nats-config.js';
 import { k8sQuantity, natsBytes } from '../support/sizes.js';
 
 function portOf(listen: string | undefined): number | undefined {
@@ -17,8 +17,8 @@ export function natsStatefulSetProblems(objects: K8sObject[], externalSecretValu
   const pod = sts.spec.template.spec;
   const container = (pod.containers as Container[]).find((c) => c.name === 'nats');
   if (!container) return [`${where}: no container nats`];
-  // 2.10 or later: a full event-retention window costs 2.9 10x the CPU per command (docs/benchmarks.md).
-  if (!/^nats:2\.1\d\.\d+(-[a-z0-9]+)?$/.test(container.image ?? '')) problems.push(`${where}: image ${container.image} must be nats:2.10.x or later, pinned to a patch release`);
+  const imageProblem = natsImageProblem(container.image);
+  if (imageProblem) problems.push(`${where}: ${imageProblem}`);
   if (sts.spec.replicas !== 3) problems.push(`${where}: replicas ${sts.spec.replicas}, a JetStream cluster here has 3`);
   if (sts.spec.podManagementPolicy !== 'Parallel') problems.push(`${where}: podManagementPolicy must be Parallel (a lone first server cannot elect a meta leader)`);
 

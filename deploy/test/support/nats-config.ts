@@ -5,6 +5,15 @@ import { join } from 'node:path';
 import { NATS_SERVER_BIN, NatsServerMissingError, natsServerAvailable } from '@trading/testing';
 
 /**
+ * A NATS image the deployments may run: the official image, 2.10 or later, pinned to a patch
+ * release. Not 2.9: a full event-retention window costs it 10x the CPU per command
+ * (docs/benchmarks.md, "Event-retention window full"). Returns the problem, or undefined.
+ */
+export function natsImageProblem(image: string | undefined): string | undefined {
+  return /^nats:2\.1\d\.\d+(-[a-z0-9]+)?$/.test(image ?? '') ? undefined : `image ${image} must be nats:2.10.x or later, pinned to a patch release`;
+}
+
+/**
  * Asks the real nats-server to parse a config file (-t): syntax, unknown fields and unresolved
  * $VARIABLES are all errors there. Returns nats-server's complaint, or undefined when it is valid.
  */
