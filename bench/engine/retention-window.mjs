@@ -12,12 +12,11 @@
 // BENCH_SECONDS) on other fresh symbols. NATS_SERVER_BIN picks the server binary (the version is
 // recorded).
 // Alone: `npx tsc -b tsconfig.build.json && node bench/engine/retention-window.mjs`
-import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { NATS_SERVER_BIN, NatsServer } from '@trading/testing';
+import { NATS_SERVER_BIN, NatsServer, natsServerVersion } from '@trading/testing';
 import { EngineProcess } from './lib/engine-process.mjs';
 import { runGenerators } from './lib/generators.mjs';
 import { cpuSeconds, median, runMain, writeResults } from './lib/bench-util.mjs';
@@ -28,10 +27,6 @@ const log = (...args) => console.log('[bench:retention-window]', ...args);
 const GENERATORS = 2;
 const NOT_FULL_BYTES = 256 * 1024 * 1024;
 const MAX_PREFILL_BURSTS = 12;
-
-export function natsServerVersion() {
-  return /v?(\d+\.\d+\.\d+)/.exec(spawnSync(NATS_SERVER_BIN, ['--version']).stdout?.toString() ?? '')?.[1] ?? 'unknown';
-}
 
 async function streamBytes(jsm, name) {
   const { state } = await jsm.streams.info(name);
@@ -110,7 +105,7 @@ async function oneVariant({ label, maxBytes, windowBytes, seconds, window, lowRa
 
 /** Runs the comparison; `runs` pairs, alternating which variant goes first. */
 export async function runRetentionWindowBench({ runs = num('BENCH_RUNS', 3), seconds = num('BENCH_SECONDS', 5), window = num('BENCH_WINDOW', 2000), windowBytes = num('BENCH_WINDOW_BYTES', 16 * 1024 * 1024), lowRate = num('BENCH_LOW_RATE', 5_000), write = true } = {}) {
-  const version = natsServerVersion();
+  const version = natsServerVersion() ?? 'unknown';
   log(`nats-server ${version} (${NATS_SERVER_BIN}); window ${windowBytes} bytes; ${runs} runs of ${seconds} s each per variant`);
   const full = [];
   const notFull = [];

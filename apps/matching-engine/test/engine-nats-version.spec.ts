@@ -1,6 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
-import { NATS_SERVER_BIN, waitFor } from '@trading/testing';
+import { natsServerVersion, waitFor } from '@trading/testing';
 import { parseServerVersion, retentionIsCheap } from '../src/nats/server-version.js';
 import { engineTestBed, waitForLogs, waitForRoles } from './engine-harness.js';
 
@@ -10,7 +9,7 @@ describe('engine: the nats-server version it runs against', () => {
   const bed = engineTestBed();
 
   it('logs the server version, and warns when a full event-retention window would be expensive', async () => {
-    const installed = /(\d+\.\d+\.\d+)/.exec(spawnSync(NATS_SERVER_BIN, ['--version']).stdout.toString())?.[1];
+    const installed = natsServerVersion();
     expect(installed).toBeDefined();
     const engine = await bed.start('version-probe', { NATS_URL: bed.nats.url, SYMBOLS: 'VER-USD:0.01:0.001' });
     await waitForRoles(engine, ['VER-USD'], 'owner');

@@ -25,6 +25,11 @@ export function natsServerAvailable(): boolean {
   return spawnSync(NATS_SERVER_BIN, ['--version']).status === 0;
 }
 
+/** The version NATS_SERVER_BIN reports, e.g. "2.9.10"; undefined when it is missing or does not say. */
+export function natsServerVersion(): string | undefined {
+  return /v?(\d+\.\d+\.\d+)/.exec(spawnSync(NATS_SERVER_BIN, ['--version']).stdout?.toString() ?? '')?.[1];
+}
+
 export interface NatsServerOptions {
   jetstream?: boolean;
   /** Extra config file text appended to the generated one (accounts, permissions, ...). */

@@ -2,12 +2,24 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { existsSync } from 'node:fs';
-import { NatsCluster, NatsServer, waitFor } from '../src/index.js';
+import { NatsCluster, NatsServer, natsServerVersion, waitFor } from '../src/index.js';
 
 describe('NatsServer harness', () => {
   const servers: { dispose(): Promise<void> }[] = [];
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.dispose()));
+  });
+
+  it('names the version of the server it starts', async () => {
+    const server = await NatsServer.start();
+    servers.push(server);
+    const nc = await connect({ servers: server.url });
+    try {
+      expect(natsServerVersion()).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(natsServerVersion()).toBe(nc.info?.version);
+    } finally {
+      await nc.close();
+    }
   });
 
   it('starts a JetStream server on an ephemeral port with its own store and keeps data across restart', async () => {
