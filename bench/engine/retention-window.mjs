@@ -28,12 +28,14 @@ const GENERATORS = 2;
 const NOT_FULL_BYTES = 256 * 1024 * 1024;
 const MAX_PREFILL_BURSTS = 12;
 
-async function streamBytes(jsm, name) {
+async function streamState(jsm, name) {
   const { state } = await jsm.streams.info(name);
   return { bytes: state.bytes, messages: state.messages, subjects: state.num_subjects, firstSeq: state.first_seq, lastSeq: state.last_seq };
 }
 
-async function oneVariant({ label, maxBytes, windowBytes, seconds, window, lowRate, run }) {
+async function oneVariant({ full, windowBytes, seconds, window, lowRate, run }) {
+  const label = full ? 'window full' : 'window not full';
+  const maxBytes = full ? windowBytes : NOT_FULL_BYTES;
   const nats = await NatsServer.start();
   const measured = Array.from({ length: GENERATORS }, (_, i) => `WM${i}-USD`);
   const rated = Array.from({ length: GENERATORS }, (_, i) => `WR${i}-USD`);
@@ -52,12 +54,12 @@ async function oneVariant({ label, maxBytes, windowBytes, seconds, window, lowRa
     const jsm = await jetstreamManager(nc);
     // Fresh symbols per burst: the mix's cancels name orders by their ordinal in an empty symbol.
     let bursts = 0;
-    let priv = await streamBytes(jsm, 'TRADING_EVENTS_PRIVATE');
+    let priv = await streamState(jsm, 'TRADING_EVENTS_PRIVATE');
     while (priv.bytes < windowBytes * 0.95 && bursts < MAX_PREFILL_BURSTS) {
       const symbols = prefill.slice(bursts * GENERATORS, (bursts + 1) * GENERATORS);
       await runGenerators(symbols.map((symbol, id) => ({ id: 300 + id, mode: 'closed', natsUrl: nats.url, symbols: [symbol], count: 60_000, window, seconds: 1, seed: 1000 + bursts * 10 + id })));
       bursts++;
-      priv = await streamBytes(jsm, 'TRADING_EVENTS_PRIVATE');
+      priv = await streamState(jsm, 'TRADING_EVENTS_PRIVATE');
     }
     if (priv.bytes < windowBytes * 0.95) throw new Error(`${label}: private stream holds ${priv.bytes} bytes after ${bursts} prefill bursts, wanted ${windowBytes}`);
     const e0 = cpuSeconds(engine.child.pid);
@@ -86,14 +88,14 @@ async function oneVariant({ label, maxBytes, windowBytes, seconds, window, lowRa
       lost: tp.results.reduce((a, r) => a + r.lost, 0),
       lowRate: { rate: lowRate, p50Ms: low.latencyMs?.p50, p99Ms: low.latencyMs?.p99, p999Ms: low.latencyMs?.p999, lost: low.results.reduce((a, r) => a + r.lost, 0) },
       prefillBursts: bursts,
-      privateStreamAfter: await streamBytes(jsm, 'TRADING_EVENTS_PRIVATE'),
-      publicStreamAfter: await streamBytes(jsm, 'TRADING_EVENTS_PUBLIC'),
+      privateStreamAfter: await streamState(jsm, 'TRADING_EVENTS_PRIVATE'),
+      publicStreamAfter: await streamState(jsm, 'TRADING_EVENTS_PUBLIC'),
       loadavg1m: round(os.loadavg()[0], 2),
     };
     // Each variant must have measured what its label says, or the comparison means nothing.
     const dropped = result.privateStreamAfter.firstSeq > 1;
-    if (maxBytes === windowBytes && !dropped) throw new Error(`${label}: the private stream dropped nothing (first seq 1): the window was never full`);
-    if (maxBytes !== windowBytes && (dropped || result.publicStreamAfter.firstSeq > 1)) throw new Error(`${label}: a stream dropped messages (first seqs ${result.privateStreamAfter.firstSeq}, ${result.publicStreamAfter.firstSeq}): the window filled`);
+    if (full && !dropped) throw new Error(`${label}: the private stream dropped nothing (first seq 1): the window was never full`);
+    if (!full && (dropped || result.publicStreamAfter.firstSeq > 1)) throw new Error(`${label}: a stream dropped messages (first seqs ${result.privateStreamAfter.firstSeq}, ${result.publicStreamAfter.firstSeq}): the window filled`);
     log(`run ${run} ${label}: ${result.commandsPerSecond} commands/s; CPU/command engine ${result.engineCpuUs} us, nats-server ${result.natsCpuUs} us; at ${lowRate}/s p50 ${result.lowRate.p50Ms} ms p99 ${result.lowRate.p99Ms} ms; private stream ${result.privateStreamAfter.bytes} bytes / ${result.privateStreamAfter.subjects} subjects (first seq ${result.privateStreamAfter.firstSeq}); load ${result.loadavg1m}`);
     return result;
   } finally {
@@ -107,12 +109,12 @@ async function oneVariant({ label, maxBytes, windowBytes, seconds, window, lowRa
 export async function runRetentionWindowBench({ runs = num('BENCH_RUNS', 3), seconds = num('BENCH_SECONDS', 5), window = num('BENCH_WINDOW', 2000), windowBytes = num('BENCH_WINDOW_BYTES', 16 * 1024 * 1024), lowRate = num('BENCH_LOW_RATE', 5_000), write = true } = {}) {
   const version = natsServerVersion() ?? 'unknown';
   log(`nats-server ${version} (${NATS_SERVER_BIN}); window ${windowBytes} bytes; ${runs} runs of ${seconds} s each per variant`);
-  const full = [];
-  const notFull = [];
+  const fullRuns = [];
+  const notFullRuns = [];
   for (let run = 1; run <= runs; run++) {
     const variants = [
-      () => oneVariant({ label: 'window full', maxBytes: windowBytes, windowBytes, seconds, window, lowRate, run }).then((r) => full.push(r)),
-      () => oneVariant({ label: 'window not full', maxBytes: NOT_FULL_BYTES, windowBytes, seconds, window, lowRate, run }).then((r) => notFull.push(r)),
+      () => oneVariant({ full: true, windowBytes, seconds, window, lowRate, run }).then((r) => fullRuns.push(r)),
+      () => oneVariant({ full: false, windowBytes, seconds, window, lowRate, run }).then((r) => notFullRuns.push(r)),
     ];
     if (run % 2 === 0) variants.reverse();
     for (const v of variants) await v();
@@ -130,8 +132,8 @@ export async function runRetentionWindowBench({ runs = num('BENCH_RUNS', 3), sec
     natsServer: version,
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
     params: { runs, seconds, windowPerGenerator: window, generators: GENERATORS, windowBytes, notFullBytes: NOT_FULL_BYTES, lowRate },
-    median: { windowFull: summary(full), windowNotFull: summary(notFull) },
-    runs: { windowFull: full, windowNotFull: notFull },
+    median: { windowFull: summary(fullRuns), windowNotFull: summary(notFullRuns) },
+    runs: { windowFull: fullRuns, windowNotFull: notFullRuns },
   };
   const m = result.median;
   result.median.natsCpuRatioFullOverNotFull = round(m.windowFull.natsCpuUs / m.windowNotFull.natsCpuUs, 2);

@@ -18,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NatsServer } from '@trading/testing';
 import { EngineProcess } from './lib/engine-process.mjs';
 import { runGenerators } from './lib/generators.mjs';
+import { runRetentionWindowBench } from './retention-window.mjs';
 import { cpuSeconds as cpuSecondsOf, median, runMain, writeResults } from './lib/bench-util.mjs';
 
 const here = new URL('.', import.meta.url);
@@ -200,7 +201,6 @@ async function main() {
   const runs = [];
   for (let run = 1; run <= RUNS; run++) runs.push(await oneRun(run));
   const scale = process.env.BENCH_SKIP_BIG === '1' ? null : await scaleRun();
-  const { runRetentionWindowBench } = await import('./retention-window.mjs');
   const retentionWindow = process.env.BENCH_SKIP_WINDOW === '1' ? null : await runRetentionWindowBench(quick ? { runs: 1, seconds: 2, lowRate: LOW_RATE, write: false } : { runs: RUNS, seconds: SECONDS, lowRate: LOW_RATE });
   const result = {
     benchmark: 'engine-nats',
