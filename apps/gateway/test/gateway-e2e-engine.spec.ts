@@ -138,6 +138,28 @@ const ENGINE_MAIN = fileURLToPath(new URL('../../matching-engine/dist/main.js', 
     expect(bob.messages.every((m) => m.type === 'OrderUpdate' && m.userId === 'bob')).toBe(true);
   });
 
+  it('a book deeper than 100 levels reaches a new subscriber whole: the gateway seeds it from the whole-book snapshot', async () => {
+    // ETH-USD has no gateway interest yet: both replicas seed its book when the first client comes.
+    const levels = 250; // 125 per side: more than the 100 a depth-limited snapshot would carry
+    const replies = await Promise.all(
+      Array.from({ length: levels }, (_, i) =>
+        nc.request(
+          'trading.cmd.ETH-USD',
+          JSON.stringify({ type: 'place', userId: 'deep', clientOrderId: `deep-${i}`, side: i % 2 ? 'sell' : 'buy', orderType: 'limit', price: i % 2 ? `${2000 + i}.00` : `${1000 - i}.00`, quantity: '0.0100' }),
+          { timeout: 10_000 },
+        ),
+      ),
+    );
+    expect(replies.every((r) => r.json<{ ok: boolean }>().ok)).toBe(true);
+    const engineBook = (await nc.request('trading.snapshot.ETH-USD', '{}', { timeout: 10_000 })).json<{ seq: number; bids: unknown[]; asks: unknown[] }>();
+    expect(engineBook.bids.length + engineBook.asks.length).toBe(levels);
+    for (const gw of [gw1, gw2]) {
+      const market = await open(gw, '/ws/markets/ETH-USD');
+      const snapshot = await market.waitForMessage((m) => m.type === 'OrderBookSnapshot');
+      expect({ seq: snapshot.seq, bids: snapshot.bids, asks: snapshot.asks }).toEqual({ seq: engineBook.seq, bids: engineBook.bids, asks: engineBook.asks });
+    }
+  });
+
   it('order entry against the real engine: 200, 400, 401, 404, 409, 422 and 503', async () => {
     const ok = await place(gw1, 'carol', { clientOrderId: 'carol-1', side: 'sell', price: '150.00', quantity: '1.0000' });
     expect(ok.status).toBe(200);

@@ -29,7 +29,7 @@ describe('gateway streams: /ws/orders, /ws/trades, /ws/markets/{symbol}', () => 
     );
 
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness({}, ['BTC-USD', 'ETH-USD', 'SOL-USD']);
   });
   afterAll(async () => {
     await Promise.all(sockets.map((s) => s.close()));
@@ -133,6 +133,25 @@ describe('gateway streams: /ws/orders, /ws/trades, /ws/markets/{symbol}', () => 
     await late.waitForMessage((m) => m.seq === 4 && m.type === 'OrderBookUpdate');
     await early.waitForMessage((m) => m.seq === 4 && m.type === 'OrderBookUpdate');
     expect(late.frames[1]).toBe(JSON.stringify(d4));
+  });
+
+  it('an engine refusal of the snapshot (SNAPSHOT_TOO_LARGE) is counted and retried; the subscriber gets the book once it is answered, never a partial one', async () => {
+    let refusals = 0;
+    h.engine.snapshotOverride = (symbol) =>
+      symbol === 'SOL-USD' && refusals++ < 2
+        ? { ok: false, error: { code: 'SNAPSHOT_TOO_LARGE', message: 'the snapshot is 2000000 bytes', details: { depth: 'at most 10 levels per side fit: ask for {"depth":10}' } } }
+        : undefined;
+    try {
+      h.engine.publishBook('SOL-USD', [['20.00', '1.0000']], []);
+      const socket = await open('/ws/markets/SOL-USD');
+      const snapshot = await socket.waitForMessage((m) => m.type === 'OrderBookSnapshot');
+      expect(socket.messages[0]).toEqual(snapshot);
+      expect(snapshot).toMatchObject({ symbol: 'SOL-USD', seq: 1, bids: [['20.00', '1.0000']], asks: [] });
+      expect(refusals).toBe(3); // two refused, the third answered
+      expect(await h.metric('gateway_book_snapshot_refusals_total')).toBe(2);
+    } finally {
+      h.engine.snapshotOverride = undefined;
+    }
   });
 
   it('drops a repeated seq (engine republish) and resynchronises with a fresh snapshot on a gap', async () => {

@@ -9,6 +9,17 @@ export const CommandErrorCode = {
 } as const;
 export type CommandErrorCode = (typeof CommandErrorCode)[keyof typeof CommandErrorCode];
 
+/**
+ * Refusal codes of a `trading.snapshot.{symbol}` reply. VALIDATION_FAILED: a bad request body.
+ * SNAPSHOT_TOO_LARGE (addition to contract v1): the requested levels do not fit in one NATS message
+ * (the server's max_payload); `details.depth` says how many levels per side do.
+ */
+export const SnapshotErrorCode = {
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  SNAPSHOT_TOO_LARGE: 'SNAPSHOT_TOO_LARGE',
+} as const;
+export type SnapshotErrorCode = (typeof SnapshotErrorCode)[keyof typeof SnapshotErrorCode];
+
 /** Codes of `{"type":"error"}` frames on the WebSocket gateway (contract section 5). */
 export const ClientErrorCode = {
   BAD_REQUEST: 'BAD_REQUEST',

@@ -24,6 +24,7 @@ export class GatewayMetrics {
   readonly clientErrors = new Counter({ name: 'gateway_client_errors_total', help: 'Error frames sent to clients by code', labelNames: ['code'] as const, registers: [this.registry] });
   readonly upgradeRefusals = new Counter({ name: 'gateway_upgrade_refusals_total', help: 'Refused WebSocket upgrades by HTTP status', labelNames: ['status'] as const, registers: [this.registry] });
   readonly bookResyncs = new Counter({ name: 'gateway_book_resyncs_total', help: 'Book resynchronisations by reason', labelNames: ['reason'] as const, registers: [this.registry] });
+  readonly bookSnapshotRefusals = new Counter({ name: 'gateway_book_snapshot_refusals_total', help: 'Book snapshot requests the engine refused (e.g. SNAPSHOT_TOO_LARGE), by code', labelNames: ['code'] as const, registers: [this.registry] });
   readonly httpRequests = new Counter({ name: 'gateway_http_requests_total', help: 'Order-entry HTTP requests by status', labelNames: ['status'] as const, registers: [this.registry] });
   readonly resumes = new Counter({ name: 'gateway_resumes_total', help: 'Resuming subscriptions by result (replayed, up_to_date, unavailable)', labelNames: ['result'] as const, registers: [this.registry] });
   readonly resumeEvents = new Counter({ name: 'gateway_resume_events_total', help: 'Events replayed from JetStream to resuming clients', registers: [this.registry] });

@@ -4,7 +4,7 @@ import type { GatewayMetrics } from '../admin/gateway-metrics.js';
 import type { NatsLink, Subscription } from '../nats/nats-link.js';
 import type { TopicPublisher } from '../subscriptions/topic-publisher.js';
 import { BookReplica } from './book-replica.js';
-import { MalformedBookMessageError, parseBookMessage, type BookMessage } from './book-messages.js';
+import { MalformedBookMessageError, SnapshotRefusedError, parseBookMessage, type BookMessage } from './book-messages.js';
 
 /** A client waiting for its first snapshot of this book. */
 export interface BookListener {
@@ -170,7 +170,14 @@ export class BookSync {
     try {
       snapshot = parseBookMessage(outcome.data);
     } catch (err) {
-      this.log.error({ symbol: this.symbol, err: (err as Error).message }, 'malformed snapshot reply; retrying');
+      if (err instanceof SnapshotRefusedError) {
+        // SNAPSHOT_TOO_LARGE: the book outgrew NATS's max_payload; subscribers wait for a snapshot
+        // rather than get a partial book (docs/operations.md, "Book snapshots and max_payload").
+        this.log.error({ symbol: this.symbol, code: err.code, err: err.message, details: err.details }, 'engine refused the book snapshot; retrying');
+        this.metrics.bookSnapshotRefusals.labels(err.code).inc();
+      } else {
+        this.log.error({ symbol: this.symbol, err: (err as Error).message }, 'malformed snapshot reply; retrying');
+      }
       this.scheduleRetry();
       return;
     }

@@ -14,6 +14,8 @@ export class FakeEngine {
   private nextOrder = 1;
   /** When set, command requests get this reply instead of the default behaviour. */
   replyOverride?: (command: Record<string, unknown>) => unknown;
+  /** When set and it returns a value, snapshot requests get that reply (e.g. a refusal) instead of the book. */
+  snapshotOverride?: (symbol: string) => unknown;
   /** When true, requests are received but never answered (the gateway must time out). */
   silent = false;
   readonly commands: Record<string, unknown>[] = [];
@@ -28,7 +30,7 @@ export class FakeEngine {
     const engine = new FakeEngine(nc, symbols);
     for (const symbol of symbols) {
       engine.books.set(symbol, { bids: new Map(), asks: new Map() });
-      nc.subscribe(subjects.snapshot(symbol), { callback: (_e, msg) => !engine.silent && msg.respond(JSON.stringify(engine.snapshot(symbol))) });
+      nc.subscribe(subjects.snapshot(symbol), { callback: (_e, msg) => !engine.silent && msg.respond(JSON.stringify(engine.snapshotOverride?.(symbol) ?? engine.snapshot(symbol))) });
       nc.subscribe(subjects.command(symbol), {
         callback: (_e, msg) => {
           if (engine.silent) return;

@@ -23,7 +23,7 @@ function framePorts(arena: FrameArena, published: { subject: string; payload: st
   };
 }
 
-function makeHarness(batchMax = 100, mode: Mode = 'strings', arena = new FrameArena(), symbol = 'BTC-USD') {
+function makeHarness(batchMax = 100, mode: Mode = 'strings', arena = new FrameArena(), symbol = 'BTC-USD', maxPayload?: number) {
   const published: { subject: string; payload: string }[] = [];
   const appends: { payload: string; expected: number; resolve: (seq: number) => void; reject: (err: unknown) => void }[] = [];
   const failures: unknown[] = [];
@@ -38,6 +38,7 @@ function makeHarness(batchMax = 100, mode: Mode = 'strings', arena = new FrameAr
       append: (_symbol, payload, expected) => new Promise((resolve, reject) => appends.push({ payload, expected, resolve, reject })),
       onFailure: (_symbol, err) => failures.push(err),
       onReleased: () => undefined,
+      maxPayload: maxPayload === undefined ? undefined : () => maxPayload,
     },
     new EngineMetrics(),
     { batchMax, batchMaxBytes: 900 * 1024 },
@@ -178,6 +179,33 @@ describe.each<Mode>(['strings', 'frames'])('SymbolSequencer (waiting messages ke
 });
 
 describe('SymbolSequencer', () => {
+  it('{} answers the whole book, however deep; a snapshot over max_payload is refused with SNAPSHOT_TOO_LARGE and the depth that fits', async () => {
+    const h = makeHarness(1000, 'strings', undefined, 'BTC-USD', 4 * 1024);
+    for (let i = 0; i < 300; i++) h.sequencer.handleCommand(place(i, { price: `${100 + i}.00`, clientOrderId: `deep${i}` }), `r${i}`);
+    h.sequencer.handleSnapshotRequest('{}', 'whole');
+    h.sequencer.handleSnapshotRequest('{"depth":150}', 'top150');
+    await tick();
+    while (h.appends.length > 0) await h.ack();
+    const whole = JSON.parse(h.published.find((p) => p.subject === 'whole')!.payload);
+    expect(whole.error).toMatchObject({ code: 'SNAPSHOT_TOO_LARGE', details: { depth: expect.stringMatching(/^at most \d+ levels per side fit/) } });
+    const fits = Number(/"depth":(\d+)/.exec(whole.error.details.depth)![1]);
+    expect(fits).toBeGreaterThan(100);
+    expect(fits).toBeLessThan(300);
+    h.sequencer.handleSnapshotRequest(`{"depth":${fits}}`, 'fits');
+    await tick();
+    const fitting = h.published.find((p) => p.subject === 'fits')!.payload;
+    expect(fitting.length).toBeLessThanOrEqual(4 * 1024);
+    expect(JSON.parse(fitting).bids).toHaveLength(fits);
+    expect(JSON.parse(h.published.find((p) => p.subject === 'top150')!.payload).bids).toHaveLength(150);
+
+    const roomy = makeHarness(1000, 'strings', undefined, 'BTC-USD');
+    for (let i = 0; i < 300; i++) roomy.sequencer.handleCommand(place(i, { price: `${100 + i}.00`, clientOrderId: `deep${i}` }), `r${i}`);
+    roomy.sequencer.handleSnapshotRequest('{}', 'whole');
+    await tick();
+    while (roomy.appends.length > 0) await roomy.ack();
+    expect(JSON.parse(roomy.published.find((p) => p.subject === 'whole')!.payload).bids).toHaveLength(300);
+  });
+
   it('framed ahead or kept as strings: the same messages in the same order, two symbols sharing one arena, snapshots over 64 KiB included', async () => {
     const arena = new FrameArena();
     const framed = [makeHarness(7, 'frames', arena, 'BTC-USD'), makeHarness(7, 'frames', arena, 'ETH-USD')];

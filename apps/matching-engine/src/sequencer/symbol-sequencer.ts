@@ -5,6 +5,7 @@ import { encodeBatch, encodeEntry } from '../journal/journal-format.js';
 import { decodeCommand } from '../transport/command-decoder.js';
 import { FrameRun, type PendingMessage } from '../nats/frame-arena.js';
 import { decodeSnapshotRequest } from '../transport/snapshot-request.js';
+import { DEFAULT_MAX_PAYLOAD, encodeSnapshotReply } from '../transport/snapshot-reply.js';
 
 /** What the sequencer needs from the outside world; small, so tests can drive it directly. */
 export interface SequencerPorts {
@@ -21,6 +22,8 @@ export interface SequencerPorts {
    */
   flushPublishes?(): void;
   append(symbol: string, payload: string, expectedLastSeq: number): Promise<number>;
+  /** Largest payload one NATS message may carry (the server's max_payload); 1 MiB when absent. */
+  maxPayload?(): number;
   /** The symbol can no longer be served from this process (fenced or journal failure). */
   onFailure(symbol: string, error: unknown): void;
   /** A batch's replies and events went out; `journalSeq` is now the published watermark. */
@@ -149,7 +152,7 @@ export class SymbolSequencer {
     }
     const decoded = decodeSnapshotRequest(text);
     // Taken now, released in order: it then never shows state that is not yet journaled.
-    const reply = decoded.ok ? JSON.stringify(this.engine.snapshot(decoded.depth)) : decoded.reply;
+    const reply = decoded.ok ? encodeSnapshotReply(this.engine.snapshot(decoded.depth), this.ports.maxPayload?.() ?? DEFAULT_MAX_PAYLOAD) : decoded.reply;
     this.enqueueRefusal(undefined, replyTo, reply, performance.now());
   }
 

@@ -1,18 +1,18 @@
 import { CommandErrorCode, type CommandReply } from '@trading/contracts';
 
-export const DEFAULT_SNAPSHOT_DEPTH = 100;
 export const MAX_SNAPSHOT_DEPTH = 10_000;
 
-export type DecodedSnapshotRequest = { ok: true; depth: number } | { ok: false; reply: string };
+/** `depth` undefined: the whole book (`{}` or an empty body). */
+export type DecodedSnapshotRequest = { ok: true; depth: number | undefined } | { ok: false; reply: string };
 
 function refuse(message: string, details: Record<string, string>): DecodedSnapshotRequest {
   const reply: CommandReply = { ok: false, error: { code: CommandErrorCode.VALIDATION_FAILED, message, details } };
   return { ok: false, reply: JSON.stringify(reply) };
 }
 
-/** Body of a `trading.snapshot.{symbol}` request: `{}` (or empty) or `{"depth":N}`. */
+/** Body of a `trading.snapshot.{symbol}` request: `{}` (or empty) for the whole book, or `{"depth":N}`. */
 export function decodeSnapshotRequest(text: string): DecodedSnapshotRequest {
-  if (text.trim() === '') return { ok: true, depth: DEFAULT_SNAPSHOT_DEPTH };
+  if (text.trim() === '') return { ok: true, depth: undefined };
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -29,5 +29,5 @@ export function decodeSnapshotRequest(text: string): DecodedSnapshotRequest {
     details.depth = `depth must be an integer from 1 to ${MAX_SNAPSHOT_DEPTH}`;
   }
   if (Object.keys(details).length > 0) return refuse(`invalid snapshot request: ${Object.keys(details).join(', ')}`, details);
-  return { ok: true, depth: (depth as number | undefined) ?? DEFAULT_SNAPSHOT_DEPTH };
+  return { ok: true, depth: depth as number | undefined };
 }
