@@ -51,7 +51,7 @@ describe('engine publishes survive the loss of the NATS server they were sent to
     return state;
   }
 
-  async function scenario(subject: string, open: (url: string) => Promise<NatsConnection>) {
+  async function scenario(subject: string, open: (url: string) => Promise<NatsConnection>, deadMs = 0) {
     const hop = await TcpHop.start(nats.port);
     cleanup.push(() => hop.cut());
     const nc = await open(hop.url);
@@ -77,6 +77,8 @@ describe('engine publishes survive the loss of the NATS server they were sent to
     hop.blackhole();
     publish(3);
     await waitFor(() => hop.droppedBytes > 0, { description: 'frames swallowed by the dying node' });
+    // A connection silently dead for a while (a partition): nats.js notices only by missed pings.
+    if (deadMs > 0) await new Promise((r) => setTimeout(r, deadMs));
     // The node dies; events published before the client noticed, and while it is reconnecting.
     await hop.cut();
     await disconnected;
@@ -98,6 +100,21 @@ describe('engine publishes survive the loss of the NATS server they were sent to
     expect(seen.gaps).toEqual([]);
     expect(seen.last).toBe(12);
     expect(seen.repeats).toBeGreaterThan(0); // 1..5 went through before the node died, and come again
+    expect(seen.conflicting).toBe(0);
+  });
+
+  it('resends what the server never confirmed even when the connection was silently dead for longer than the window', async () => {
+    const { seen, published } = await scenario(
+      'silent.order.alice.BTC-USD',
+      async (url) => {
+        const conn = await EngineNatsConnection.open([url], 'resend-silent-test', pino({ level: 'silent' }));
+        return conn.nc;
+      },
+      2_500, // RESEND_WINDOW_MS is 1 s: the swallowed frames are older than the window at the disconnect
+    );
+    await waitFor(() => seen.last >= published, { timeoutMs: 5_000, description: `all ${published} seqs` });
+    expect(seen.gaps).toEqual([]);
+    expect(seen.last).toBe(12);
     expect(seen.conflicting).toBe(0);
   });
 
@@ -126,6 +143,7 @@ describe('PublishResend', () => {
     target.sendCommand(frame(2));
     target.sendCommand('SUB x 1\r\n');
     target.sendCommand('PUB y 1\r\n', new Uint8Array([0x78]));
+    resend.confirm(resend.mark()); // the server answered a PING sent after frame 2
     tick(600); // frame 1 is now older than the window
     target.sendCommand(frame(3));
     expect(sent).toEqual(['PUB s.1 1\r\nx\r\n', 'PUB s.2 1\r\nx\r\n', 'SUB x 1\r\n', 'PUB y 1\r\nx', 'PUB s.3 1\r\nx\r\n']);
@@ -141,6 +159,29 @@ describe('PublishResend', () => {
     target.sendCommand(frame(5)); // connected again: straight through
     expect(sent.at(-1)).toBe('PUB s.5 1\r\nx\r\n');
     expect(resend.reconnected()).toEqual({ resentBytes: 0, droppedBytes: 0 }); // no second resend
+  });
+
+  it('keeps frames the server has not confirmed, however old; a confirmation from before a disconnect confirms nothing', () => {
+    const { resend, target, sent, tick } = rig();
+    target.sendCommand(frame(1));
+    const early = resend.mark();
+    target.sendCommand(frame(2));
+    resend.confirm(early); // frame 1 confirmed, frame 2 not
+    tick(5000);
+    target.sendCommand(frame(3));
+    expect(resend.keptBytes).toBe(2 * frame(1).byteLength); // frame 1 aged out; 2 kept, unconfirmed
+    const beforeOutage = resend.mark();
+    resend.disconnected();
+    resend.confirm(beforeOutage); // a PONG from the old connection: ignored
+    sent.length = 0;
+    resend.reconnected();
+    expect(sent).toEqual(['PUB s.2 1\r\nx\r\n', 'PUB s.3 1\r\nx\r\n']);
+    // Resent, still unconfirmed: kept until a PING on the new connection is answered.
+    tick(5000);
+    target.sendCommand(frame(4));
+    expect(resend.keptBytes).toBe(3 * frame(1).byteLength);
+    resend.confirm(resend.mark());
+    expect(resend.keptBytes).toBe(frame(1).byteLength); // frame 4 is inside the window
   });
 
   it('caps the bytes kept and reports what an outage dropped', () => {

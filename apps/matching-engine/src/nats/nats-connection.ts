@@ -2,6 +2,9 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { natsIdentityOptions, type NatsAuth } from '@trading/nats-auth';
 import type { Logger } from '../logging/logger.js';
 import { PublishResend, type SendCommandTarget } from './publish-resend.js';
+
+/** How often the server is asked to confirm (PING/PONG) what the resend buffer holds. */
+export const RESEND_CONFIRM_INTERVAL_MS = 200;
 import { parseServerVersion, retentionIsCheap } from './server-version.js';
 
 /**
@@ -12,11 +15,13 @@ import { parseServerVersion, retentionIsCheap } from './server-version.js';
 export class EngineNatsConnection {
   private connectedNow = false;
   /**
-   * Framed publishes (events, replies) of the last second are sent again after a reconnect: core
+   * Framed publishes (events, replies) not yet confirmed by the server, and those of the last second, are sent again after a reconnect: core
    * NATS loses what was in flight to a server that died (publish-resend.ts). Undefined when this
    * nats.js has no `protocol.sendCommand` (FramedPublisher then uses plain publish too).
    */
   readonly resend?: PublishResend;
+  private confirmTimer?: NodeJS.Timeout;
+  private confirming = false;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -27,6 +32,8 @@ export class EngineNatsConnection {
     if (typeof protocol?.sendCommand === 'function') {
       this.resend = new PublishResend();
       this.resend.install(protocol as SendCommandTarget);
+      this.confirmTimer = setInterval(() => this.confirmResend(), RESEND_CONFIRM_INTERVAL_MS);
+      this.confirmTimer.unref();
     }
     void this.watchStatus();
   }
@@ -70,6 +77,32 @@ export class EngineNatsConnection {
     return this.connectedNow && !this.nc.isClosed();
   }
 
+  /**
+   * One PING at a time: its PONG confirms to the resend buffer every frame handed to nats.js before
+   * it, so those can leave the buffer once older than its window. A PING lost with the connection
+   * is rejected by nats.js at the redial, and a late answer from before a disconnect confirms
+   * nothing (the mark's epoch).
+   */
+  private confirmResend(): void {
+    const resend = this.resend;
+    if (!resend || this.confirming || !this.connectedNow) return;
+    if (this.nc.isClosed() || this.nc.isDraining()) {
+      clearInterval(this.confirmTimer);
+      return;
+    }
+    const mark = resend.mark();
+    this.confirming = true;
+    this.nc.flush().then(
+      () => {
+        this.confirming = false;
+        resend.confirm(mark);
+      },
+      () => {
+        this.confirming = false;
+      },
+    );
+  }
+
   private async watchStatus(): Promise<void> {
     try {
       for await (const status of this.nc.status()) {
@@ -93,6 +126,7 @@ export class EngineNatsConnection {
   }
 
   async drain(): Promise<void> {
+    clearInterval(this.confirmTimer);
     if (!this.nc.isClosed()) await this.nc.drain();
   }
 }

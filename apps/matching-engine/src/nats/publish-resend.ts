@@ -14,10 +14,16 @@
  * repeats with identical bytes (seq at or below what it has: the SDK and the gateway's resume drop
  * them, as after an engine crash); one that missed some gets them with no gap and in order.
  *
- * Not covered: a connection that stays silently dead for longer than `windowMs` before nats.js
- * notices (a network partition detected only by missed pings), or more than `maxBytes` in the
- * window. Then the oldest of those events stay lost and consumers see the seq jump (a gap, never
- * silent); `droppedBytes` counts it and the engine logs it.
+ * A frame leaves the buffer only when it is both older than `windowMs` and confirmed: a PING sent
+ * after it was answered (`mark()` before `nc.flush()`, `confirm()` when it resolves), so the server
+ * read it. The window covers a server that read the frames but died before routing them; the
+ * confirmation covers a connection that stays silently dead for longer than the window before
+ * nats.js notices (a network partition found only by missed pings, up to about 10 s): before the
+ * confirmation was added, everything older than the window was lost then.
+ *
+ * Not covered: more than `maxBytes` unconfirmed or in the window. Then the oldest of those events
+ * stay lost and consumers see the seq jump (a gap, never silent); `droppedBytes` counts it and the
+ * engine logs it.
  */
 
 /** The nats.js internal this relies on (as FramedPublisher does). */
@@ -28,7 +34,13 @@ export interface SendCommandTarget {
 /** How long before a detected disconnect framed publishes are sent again (default). */
 export const RESEND_WINDOW_MS = 1000;
 /** At most this many bytes are kept for a resend (default); beyond it the oldest are dropped. */
-export const RESEND_MAX_BYTES = 32 * 1024 * 1024;
+export const RESEND_MAX_BYTES = 64 * 1024 * 1024;
+
+/** A point in the publish stream, taken just before a PING; `confirm` it once the PONG is in. */
+export interface ResendMark {
+  readonly id: number;
+  readonly epoch: number;
+}
 
 const P = 0x50;
 const U = 0x55;
@@ -36,6 +48,7 @@ const B = 0x42;
 const SPACE = 0x20;
 
 interface Kept {
+  id: number;
   at: number;
   frames: Uint8Array;
 }
@@ -48,6 +61,11 @@ export class PublishResend {
   private send!: SendCommandTarget['sendCommand'];
   /** Bytes of held publishes dropped by the byte cap during the current outage. */
   private droppedBytes = 0;
+  private lastId = 0;
+  /** Every frame up to this id reached the server (a later PING was answered). */
+  private confirmedId = 0;
+  /** Bumped by each disconnect: a PONG from before it confirms nothing on the new connection. */
+  private epoch = 0;
 
   constructor(
     private readonly windowMs = RESEND_WINDOW_MS,
@@ -72,9 +90,22 @@ export class PublishResend {
     };
   }
 
-  /** The connection is lost: keep the last window, hold new framed publishes. */
+  /** The position of the last kept frame; take it right before a PING (`nc.flush()`). */
+  mark(): ResendMark {
+    return { id: this.lastId, epoch: this.epoch };
+  }
+
+  /** The PING sent after `mark` was answered: the server has every frame up to it. */
+  confirm(mark: ResendMark): void {
+    if (mark.epoch !== this.epoch || this.down) return;
+    if (mark.id > this.confirmedId) this.confirmedId = mark.id;
+    this.trim(this.now() - this.windowMs);
+  }
+
+  /** The connection is lost: keep the unconfirmed frames and the last window, hold new framed publishes. */
   disconnected(): void {
     if (this.down) return;
+    this.epoch++;
     this.trim(this.now() - this.windowMs);
     this.down = true;
   }
@@ -104,7 +135,7 @@ export class PublishResend {
 
   private keep(frames: Uint8Array): void {
     const at = this.now();
-    this.kept.push({ at, frames });
+    this.kept.push({ id: ++this.lastId, at, frames });
     this.bytes += frames.byteLength;
     // While down, nothing ages out by time (it has not been sent yet); only the byte cap applies.
     if (!this.down) this.trim(at - this.windowMs);
@@ -115,7 +146,7 @@ export class PublishResend {
   }
 
   private trim(before: number): void {
-    while (this.head < this.kept.length && this.kept[this.head].at < before) this.drop();
+    while (this.head < this.kept.length && this.kept[this.head].at < before && this.kept[this.head].id <= this.confirmedId) this.drop();
   }
 
   private drop(): void {
