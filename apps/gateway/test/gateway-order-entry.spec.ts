@@ -63,6 +63,22 @@ describe('gateway order entry over HTTP', () => {
     expect((await post(place, { authorization: 'Bearer nonsense' })).status).toBe(401);
     expect((await post(place, { authorization: `Bearer ${await signToken('alice', { expiresInSeconds: -1 })}` })).status).toBe(401);
     expect((await del('/api/v1/orders/BTC-USD-1?symbol=BTC-USD&userId=alice', {})).status).toBe(401);
+    expect((await del('/api/v1/orders/BTC-USD-1?symbol=BTC-USD&token=nonsense', {})).status).toBe(401);
+  });
+
+  it('takes the token from ?token= as /ws/orders does (contract section 5); the Authorization header wins when both are there', async () => {
+    const bob = await signToken('bob');
+    const placed = await fetch(h.httpUrl(`/api/v1/orders?token=${bob}`), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...place, clientOrderId: 'q-1' }) });
+    expect(placed.status).toBe(200);
+    const order = (await placed.json()).order;
+    expect(order.userId).toBe('bob');
+    expect(h.engine.commands.at(-1)).toMatchObject({ type: 'place', userId: 'bob', clientOrderId: 'q-1' });
+    // Header (alice) and query (bob) together: the header's user places it.
+    const both = await fetch(h.httpUrl(`/api/v1/orders?token=${bob}`), { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ ...place, clientOrderId: 'q-2' }) });
+    expect((await both.json()).order.userId).toBe('alice');
+    const cancelled = await del(`/api/v1/orders/${order.orderId}?symbol=BTC-USD&token=${bob}`, {});
+    expect(cancelled.status).toBe(200);
+    expect(h.engine.commands.at(-1)).toEqual({ type: 'cancel', userId: 'bob', orderId: order.orderId });
   });
 
   it('maps engine refusals to 404, 409 and 422 with the engine reply as the body', async () => {

@@ -117,10 +117,20 @@ function checkOrigin(origins: OriginPolicy, head: RequestHead): void {
   if (!origins.allows(head.origin)) throw new HttpRefusal(403, 'ORIGIN_NOT_ALLOWED', 'requests from this origin are not allowed');
 }
 
+/** `?token=` of the request; a query that does not parse has none (the route refuses it later if it needs it). */
+function queryToken(query: string): string | undefined {
+  try {
+    return parseQuery(query).get('token') || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function authenticate(ctx: GatewayContext, head: RequestHead): Promise<Identity> {
   try {
-    // The order API takes the token from the Authorization header only: query strings end up in logs.
-    return await ctx.verifier.verify(tokenFrom(head.authorization, undefined));
+    // Authenticated like /ws/orders (contract section 5): the Authorization header, or `?token=`
+    // (the header wins). The header is the better choice: query strings end up in proxies' logs.
+    return await ctx.verifier.verify(tokenFrom(head.authorization, queryToken(head.query)));
   } catch (err) {
     if (!(err instanceof AuthError)) throw err;
     ctx.metrics.authFailures.labels(err.reason).inc();
