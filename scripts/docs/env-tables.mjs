@@ -10,9 +10,10 @@ const { ENGINE_ENV_VARS } = await import(join(root, 'apps/matching-engine/dist/c
 const { GATEWAY_ENV_VARS } = await import(join(root, 'apps/gateway/dist/config/gateway-config.js'));
 
 const row = (v) => {
-  const required = /\(required\)|is required/i.test(v.description) && !v.default;
+  const required = /\(required\)/i.test(v.description) && !v.default;
   const def = v.default ? `\`${v.default}\`` : required ? '(required)' : '';
-  return `| \`${v.name}\` | ${def} | ${v.description.replace(/\|/g, '\\|')} |`;
+  const allowed = !v.range ? '' : v.range[1] === undefined ? ` Whole number, at least ${v.range[0]}.` : ` Whole number from ${v.range[0]} to ${v.range[1]}.`;
+  return `| \`${v.name}\` | ${def} | ${(v.description + allowed).replace(/\|/g, '\\|')} |`;
 };
 const table = (vars) => ['| variable | default | meaning |', '|---|---|---|', ...vars.map(row)].join('\n');
 

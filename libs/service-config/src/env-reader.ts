@@ -13,12 +13,16 @@ export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info'
  */
 export class EnvReader {
   private readonly defaults = new Map<string, string | undefined>();
+  private readonly ranges = new Map<string, readonly [number, number?]>();
 
   constructor(
     private readonly env: Env,
     specs: readonly EnvVarSpec[],
   ) {
-    for (const spec of specs) this.defaults.set(spec.name, spec.default);
+    for (const spec of specs) {
+      this.defaults.set(spec.name, spec.default);
+      if (spec.range) this.ranges.set(spec.name, spec.range);
+    }
   }
 
   /** Trimmed value, or the documented default when unset or blank; undefined when neither exists. */
@@ -41,13 +45,18 @@ export class EnvReader {
     return value;
   }
 
-  /** A whole decimal number within [min, max]: no sign, exponent, fraction or hex. */
-  integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  /** A whole decimal number within the variable's documented `range`: no sign, exponent, fraction or hex. */
+  integer(name: string): number {
+    const range = this.ranges.get(name);
+    if (!range) throw new Error(`${name} has no documented range`);
+    const [min, max] = range;
     const value = this.text(name);
     if (value === undefined) throw new ConfigError(name, 'is required');
     if (!/^[0-9]+$/.test(value)) throw new ConfigError(name, `must be a whole number, got ${JSON.stringify(value)}`);
     const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+    if (!Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
+      throw new ConfigError(name, `${max === undefined ? `must be at least ${min}` : `must be between ${min} and ${max}`}, got ${value}`);
+    }
     return n;
   }
 

@@ -7,4 +7,9 @@ export interface EnvVarSpec {
    */
   readonly default: string | undefined;
   readonly description: string;
+  /**
+   * Whole-number variables: the allowed values, inclusive (no max = no upper bound). EnvReader.integer
+   * enforces it and the README tables print it, so the two cannot drift.
+   */
+  readonly range?: readonly [min: number, max?: number];
 }

@@ -48,8 +48,8 @@ export const GATEWAY_ENV_VARS: readonly EnvVarSpec[] = [
   { name: 'NATS_URL', default: 'nats://127.0.0.1:4222', description: 'Comma-separated NATS server URLs; nats://user:password@host:port credentials are used for the connection and never logged.' },
   ...NATS_AUTH_ENV_VARS,
   { name: 'HOST', default: '0.0.0.0', description: 'Interface the WebSocket/HTTP listener binds to.' },
-  { name: 'PORT', default: '8080', description: 'WebSocket and order-entry HTTP port (0 = any free port).' },
-  { name: 'ADMIN_PORT', default: '9090', description: 'Port of /healthz, /readyz and /metrics (0 = any free port).' },
+  { name: 'PORT', range: [0, 65535], default: '8080', description: 'WebSocket and order-entry HTTP port (0 = any free port).' },
+  { name: 'ADMIN_PORT', range: [0, 65535], default: '9090', description: 'Port of /healthz, /readyz and /metrics (0 = any free port).' },
   { name: 'JWT_SECRET', default: '', description: 'HS256 secret (at least 32 bytes). Exactly one of JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_FILE is required.' },
   { name: 'JWT_PUBLIC_KEY', default: '', description: 'PEM public key (SPKI) for RS256 or ES256 tokens. Exactly one of JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_FILE is required.' },
   {
@@ -60,18 +60,18 @@ export const GATEWAY_ENV_VARS: readonly EnvVarSpec[] = [
   { name: 'JWT_ISSUER', default: '', description: 'If set, tokens must carry this `iss`.' },
   { name: 'JWT_AUDIENCE', default: '', description: 'If set, tokens must carry this `aud`.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace or silent.' },
-  { name: 'DRAIN_MS', default: '10000', description: 'On SIGTERM, client connections are closed with 1001 spread evenly over this window.' },
-  { name: 'MAX_FRAME_BYTES', default: '16384', description: 'Largest inbound WebSocket frame; a larger one closes the connection with 1009 (frames over 4x this, min 64 KiB, are cut at once by uWS: the client sees 1006).' },
-  { name: 'MAX_SUBSCRIPTIONS_PER_CONNECTION', default: '100', description: 'Subscriptions one connection may hold; beyond it, TOO_MANY_SUBSCRIPTIONS.' },
-  { name: 'MAX_MESSAGES_PER_SECOND', default: '50', description: 'Inbound client frames per connection per second; beyond it, RATE_LIMITED error frames.' },
-  { name: 'RATE_LIMIT_CLOSE_AFTER', default: '50', description: 'Frames over the per-second limit within one second after which the connection is closed with 1008.' },
-  { name: 'MAX_CONNECTIONS', default: '50000', description: 'WebSocket connections per replica; beyond it, HTTP 503 at upgrade.' },
-  { name: 'MAX_CONNECTIONS_PER_IP', default: '1000', description: 'WebSocket connections per client IP per replica; beyond it, HTTP 503 at upgrade.' },
-  { name: 'SEND_BUFFER_BYTES', default: '1048576', description: 'Bounded send buffer per connection; a connection buffering more is closed with 4008 (slow consumer).' },
-  { name: 'SEND_BUFFER_SWEEP_MS', default: '100', description: 'Interval of the send-buffer sweep (it also runs early whenever enough bytes were sent).' },
-  { name: 'IDLE_TIMEOUT_SECONDS', default: '60', description: 'Idle timeout; the server pings idle connections and closes those that stay silent. 8-960, or 0 to disable.' },
-  { name: 'NATS_REQUEST_TIMEOUT_MS', default: '3000', description: 'How long to wait for an engine answer (commands and snapshots) before 503.' },
-  { name: 'MAX_HTTP_BODY_BYTES', default: '16384', description: 'Largest order-entry request body; beyond it, HTTP 413.' },
+  { name: 'DRAIN_MS', range: [0, 600_000], default: '10000', description: 'On SIGTERM, client connections are closed with 1001 spread evenly over this window.' },
+  { name: 'MAX_FRAME_BYTES', range: [256, 16 * 1024 * 1024], default: '16384', description: 'Largest inbound WebSocket frame; a larger one closes the connection with 1009 (frames over 4x this, min 64 KiB, are cut at once by uWS: the client sees 1006).' },
+  { name: 'MAX_SUBSCRIPTIONS_PER_CONNECTION', range: [1, 100_000], default: '100', description: 'Subscriptions one connection may hold; beyond it, TOO_MANY_SUBSCRIPTIONS.' },
+  { name: 'MAX_MESSAGES_PER_SECOND', range: [1, 1_000_000], default: '50', description: 'Inbound client frames per connection per second; beyond it, RATE_LIMITED error frames.' },
+  { name: 'RATE_LIMIT_CLOSE_AFTER', range: [1, 1_000_000], default: '50', description: 'Frames over the per-second limit within one second after which the connection is closed with 1008.' },
+  { name: 'MAX_CONNECTIONS', range: [1, 10_000_000], default: '50000', description: 'WebSocket connections per replica; beyond it, HTTP 503 at upgrade.' },
+  { name: 'MAX_CONNECTIONS_PER_IP', range: [1, 10_000_000], default: '1000', description: 'WebSocket connections per client IP per replica; beyond it, HTTP 503 at upgrade.' },
+  { name: 'SEND_BUFFER_BYTES', range: [1024, 1024 * 1024 * 1024], default: '1048576', description: 'Bounded send buffer per connection; a connection buffering more is closed with 4008 (slow consumer).' },
+  { name: 'SEND_BUFFER_SWEEP_MS', range: [5, 60_000], default: '100', description: 'Interval of the send-buffer sweep (it also runs early whenever enough bytes were sent).' },
+  { name: 'IDLE_TIMEOUT_SECONDS', range: [0, 960], default: '60', description: 'Idle timeout; the server pings idle connections and closes those that stay silent. 8-960, or 0 to disable.' },
+  { name: 'NATS_REQUEST_TIMEOUT_MS', range: [50, 120_000], default: '3000', description: 'How long to wait for an engine answer (commands and snapshots) before 503.' },
+  { name: 'MAX_HTTP_BODY_BYTES', range: [256, 16 * 1024 * 1024], default: '16384', description: 'Largest order-entry request body; beyond it, HTTP 413.' },
   { name: 'CORS_ORIGINS', default: '', description: 'Comma-separated origins allowed to call the order-entry API from a browser, or * for any; empty = those of ALLOWED_ORIGINS (none when that is empty too).' },
   {
     name: 'ALLOWED_ORIGINS',
@@ -79,13 +79,13 @@ export const GATEWAY_ENV_VARS: readonly EnvVarSpec[] = [
     description: 'Comma-separated origins (https://app.example.com) whose browser pages may open WebSockets and call the order API; another Origin gets 403 ORIGIN_NOT_ALLOWED. Requests without Origin (non-browser clients) pass. Empty = any origin.',
   },
   {
-    name: 'WRITE_DELAY_MS',
+    name: 'WRITE_DELAY_MS', range: [0, 1_000],
     default: '0',
     description:
       'Write delay (0-1000 ms, like Centrifugo\'s client.write_delay): events from NATS are queued for up to this long and handed to the sockets together, so a socket that gets several events in the interval gets them in one system call. Less CPU per delivery under load, at the price of up to this much added latency per event. 0 = every event is written at once.',
   },
   {
-    name: 'WRITE_DELAY_MAX_MESSAGES',
+    name: 'WRITE_DELAY_MAX_MESSAGES', range: [1, 1_000_000],
     default: '1000',
     description: 'With WRITE_DELAY_MS > 0: a queue of this many events (1-1000000) is written at once, before the delay is up; bounds the queue\'s memory and the size of one write burst.',
   },
@@ -113,7 +113,7 @@ function jwtKey(vars: EnvReader, env: Env): JwtKeyConfig {
 }
 
 function idleTimeout(vars: EnvReader): number {
-  const seconds = vars.integer('IDLE_TIMEOUT_SECONDS', 0, 960);
+  const seconds = vars.integer('IDLE_TIMEOUT_SECONDS');
   // uWS refuses timeouts below 8 s (its timer granularity is 4 s).
   if (seconds !== 0 && seconds < 8) throw new ConfigError('IDLE_TIMEOUT_SECONDS', 'must be 0 (disabled) or between 8 and 960');
   return seconds;
@@ -147,33 +147,33 @@ function corsOrigins(vars: EnvReader, allowed: string[]): string[] {
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   const vars = new EnvReader(env, GATEWAY_ENV_VARS);
   const logLevel = vars.logLevel();
-  const maxMessagesPerSecond = vars.integer('MAX_MESSAGES_PER_SECOND', 1, 1_000_000);
+  const maxMessagesPerSecond = vars.integer('MAX_MESSAGES_PER_SECOND');
   const allowedOrigins = originList(vars, 'ALLOWED_ORIGINS', false);
   return {
     natsServers: vars.natsServers(),
     natsAuth: vars.parse('NATS_CREDS', (e): NatsAuth => readNatsAuth(e)),
     host: vars.required('HOST'),
-    port: vars.integer('PORT', 0, 65535),
-    adminPort: vars.integer('ADMIN_PORT', 0, 65535),
+    port: vars.integer('PORT'),
+    adminPort: vars.integer('ADMIN_PORT'),
     jwt: jwtKey(vars, env),
     jwtIssuer: vars.text('JWT_ISSUER'),
     jwtAudience: vars.text('JWT_AUDIENCE'),
     logLevel,
-    drainMs: vars.integer('DRAIN_MS', 0, 600_000),
-    maxFrameBytes: vars.integer('MAX_FRAME_BYTES', 256, 16 * 1024 * 1024),
-    maxSubscriptionsPerConnection: vars.integer('MAX_SUBSCRIPTIONS_PER_CONNECTION', 1, 100_000),
+    drainMs: vars.integer('DRAIN_MS'),
+    maxFrameBytes: vars.integer('MAX_FRAME_BYTES'),
+    maxSubscriptionsPerConnection: vars.integer('MAX_SUBSCRIPTIONS_PER_CONNECTION'),
     maxMessagesPerSecond,
-    rateLimitCloseAfter: vars.integer('RATE_LIMIT_CLOSE_AFTER', 1, 1_000_000),
-    maxConnections: vars.integer('MAX_CONNECTIONS', 1, 10_000_000),
-    maxConnectionsPerIp: vars.integer('MAX_CONNECTIONS_PER_IP', 1, 10_000_000),
-    sendBufferBytes: vars.integer('SEND_BUFFER_BYTES', 1024, 1024 * 1024 * 1024),
-    sendBufferSweepMs: vars.integer('SEND_BUFFER_SWEEP_MS', 5, 60_000),
+    rateLimitCloseAfter: vars.integer('RATE_LIMIT_CLOSE_AFTER'),
+    maxConnections: vars.integer('MAX_CONNECTIONS'),
+    maxConnectionsPerIp: vars.integer('MAX_CONNECTIONS_PER_IP'),
+    sendBufferBytes: vars.integer('SEND_BUFFER_BYTES'),
+    sendBufferSweepMs: vars.integer('SEND_BUFFER_SWEEP_MS'),
     idleTimeoutSeconds: idleTimeout(vars),
-    natsRequestTimeoutMs: vars.integer('NATS_REQUEST_TIMEOUT_MS', 50, 120_000),
-    maxHttpBodyBytes: vars.integer('MAX_HTTP_BODY_BYTES', 256, 16 * 1024 * 1024),
+    natsRequestTimeoutMs: vars.integer('NATS_REQUEST_TIMEOUT_MS'),
+    maxHttpBodyBytes: vars.integer('MAX_HTTP_BODY_BYTES'),
     corsOrigins: corsOrigins(vars, allowedOrigins),
     allowedOrigins,
-    writeDelayMs: vars.integer('WRITE_DELAY_MS', 0, 1_000),
-    writeDelayMaxMessages: vars.integer('WRITE_DELAY_MAX_MESSAGES', 1, 1_000_000),
+    writeDelayMs: vars.integer('WRITE_DELAY_MS'),
+    writeDelayMaxMessages: vars.integer('WRITE_DELAY_MAX_MESSAGES'),
   };
 }

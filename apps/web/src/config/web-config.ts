@@ -22,11 +22,11 @@ export interface WebConfig {
 /** Every variable the web server reads (docs/web.md lists them). */
 export const WEB_ENV_VARS: readonly EnvVarSpec[] = [
   { name: 'WEB_HOST', default: '127.0.0.1', description: 'Interface the page server binds to.' },
-  { name: 'WEB_PORT', default: '8088', description: 'Port of the page (0 = any free port).' },
+  { name: 'WEB_PORT', range: [0, 65535], default: '8088', description: 'Port of the page (0 = any free port).' },
   { name: 'GATEWAY_URLS', default: 'ws://127.0.0.1:8080/ws,ws://127.0.0.1:8081/ws', description: 'Comma-separated gateway /ws URLs, one per replica.' },
   { name: 'SYMBOLS', default: 'BTC-USD,ETH-USD', description: 'Symbols the page offers, SYMBOL[:tick[:lot[:minQuantity]]] as the engine takes them.' },
   { name: 'JWT_SECRET', default: '', description: 'DEV ONLY: enables POST /api/dev-token, which signs tokens for any user id. Leave unset outside a dev machine.' },
-  { name: 'DEV_TOKEN_TTL_SECONDS', default: '3600', description: 'Lifetime of dev tokens.' },
+  { name: 'DEV_TOKEN_TTL_SECONDS', range: [60, 7 * 24 * 3600], default: '3600', description: 'Lifetime of dev tokens.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino level.' },
 ];
 
@@ -60,12 +60,12 @@ export function loadWebConfig(env: Env): WebConfig {
   const urls = gatewayUrls(vars);
   return {
     host: vars.required('WEB_HOST'),
-    port: vars.integer('WEB_PORT', 0, 65535),
+    port: vars.integer('WEB_PORT'),
     gatewayUrls: urls,
     gatewayHttpUrls: urls.map(httpBaseOf),
     symbols,
     devJwtSecret: vars.text('JWT_SECRET'),
-    devTokenTtlSeconds: vars.integer('DEV_TOKEN_TTL_SECONDS', 60, 7 * 24 * 3600),
+    devTokenTtlSeconds: vars.integer('DEV_TOKEN_TTL_SECONDS'),
     logLevel,
   };
 }
