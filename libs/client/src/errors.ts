@@ -23,6 +23,10 @@ export const ClientSdkErrorCode = {
   NETWORK_ERROR: 'NETWORK_ERROR',
   /** The HTTP answer was not the JSON reply the contract promises. */
   BAD_RESPONSE: 'BAD_RESPONSE',
+  /** The WebSocket could not be created (bad URL, refused by the constructor); emitted as `error`, then the client retries. */
+  CONNECT_FAILED: 'CONNECT_FAILED',
+  /** A subscription was removed with `unsubscribe()` before the gateway acknowledged it: its `ready` rejects with this. */
+  UNSUBSCRIBED: 'UNSUBSCRIBED',
 } as const;
 export type ClientSdkErrorCode = (typeof ClientSdkErrorCode)[keyof typeof ClientSdkErrorCode];
 

@@ -336,6 +336,21 @@ describe('TradingClient failover', () => {
     expect(closes).toMatchObject([{ url: stuck, code: 4001, reason: 'connect timeout' }]);
   });
 
+  it('reports a WebSocket that cannot even be created as CONNECT_FAILED and goes on to the next replica', async () => {
+    const b = await gateway();
+    // The constructor throws for the first URL, as a browser's does for a malformed one.
+    const Picky = function (this: unknown, url: string) {
+      if (url.includes('broken')) throw new SyntaxError(`invalid URL ${url}`);
+      return new WebSocket(url);
+    } as unknown as WebSocketConstructor;
+    const c = client(['ws://broken.invalid:1/ws', b.url], { WebSocket: Picky });
+    const errors: { code: string; message: string }[] = [];
+    c.on('error', (err) => errors.push(err as { code: string; message: string }));
+    await c.connect();
+    expect(c.url).toBe(b.url);
+    expect(errors[0]).toMatchObject({ code: 'CONNECT_FAILED', message: expect.stringContaining('invalid URL ws://broken.invalid:1/ws') });
+  });
+
   it('reports an unacknowledged subscribe as REQUEST_TIMEOUT on the handle', async () => {
     const gw = await gateway();
     gw.answerSubscribes = false;

@@ -1,6 +1,6 @@
 import type { Channel, OrderBookUpdate, OrderUpdate, TradeExecuted } from '@trading/contracts';
 import type { LocalOrderBook } from '../book/local-order-book.js';
-import { TradingClientError } from '../errors.js';
+import { ClientSdkErrorCode, TradingClientError } from '../errors.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import type { StreamGap } from './client-events.js';
 
@@ -66,7 +66,7 @@ export abstract class Subscription<Events extends SubscriptionEvents> extends Ty
   async unsubscribe(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    this.settleReady(new TradingClientError('UNSUBSCRIBED', 'unsubscribed before the gateway acknowledged'));
+    this.settleReady(new TradingClientError(ClientSdkErrorCode.UNSUBSCRIBED, 'unsubscribed before the gateway acknowledged'));
     await this.owner.release(this as unknown as Subscription<SubscriptionEvents>);
   }
 

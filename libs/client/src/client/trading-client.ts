@@ -5,6 +5,7 @@ import { ReplicaRotation } from '../connection/replica-rotation.js';
 import { hardClose, WS_OPEN, type WebSocketLike } from '../connection/websocket-like.js';
 import {
   ClientClosedError,
+  ClientSdkErrorCode,
   describe,
   GatewayError,
   InvalidArgumentError,
@@ -414,7 +415,7 @@ export class TradingClient extends TypedEmitter<TradingClientEvents> {
       // A constructor throws synchronously for a malformed URL; treat it like a failed attempt.
       const placeholder = { readyState: 3, send() {}, close() {}, onopen: null, onmessage: null, onclose: null, onerror: null } as WebSocketLike;
       const conn = this.newConnection(placeholder, url);
-      this.emit('error', new TradingClientError('CONNECT_FAILED', `cannot open ${url}: ${describe(err)}`, { cause: err }));
+      this.emit('error', new TradingClientError(ClientSdkErrorCode.CONNECT_FAILED, `cannot open ${url}: ${describe(err)}`, { cause: err }));
       this.onConnectionLost(conn, 1006, describe(err));
       return;
     }
