@@ -129,6 +129,12 @@ describe('gateway manual subscriptions on /ws', () => {
     for (let i = 0; i < 25; i++) s.send({ op: 'ping', id: i });
     const limited = await s.waitForMessage((m) => m.code === 'RATE_LIMITED');
     expect(limited.type).toBe('error');
+    // Every frame is answered in order, pong or RATE_LIMITED, and a refused frame's id comes back
+    // with the error, so the client knows which requests were not handled.
+    await waitFor(() => s.messages.length >= 25);
+    const answers = s.messages.slice(0, 25);
+    expect(answers.map((m) => m.id)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(answers.every((m) => m.type === 'pong' || m.code === 'RATE_LIMITED')).toBe(true);
     expect(s.closed).toBeUndefined();
     for (let i = 0; i < 20; i++) s.send({ op: 'ping', id: 100 + i });
     expect((await s.waitForClose()).code).toBe(1008);

@@ -40,6 +40,20 @@ function requestId(value: unknown): RequestId | undefined | false {
   return false;
 }
 
+/**
+ * Only the frame's `id` (undefined when the frame is not JSON or has no valid id): for an error frame
+ * about a frame that is otherwise not handled (rate-limited), so the client can match it to its request.
+ */
+export function requestIdOf(text: string): RequestId | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null) return undefined;
+    return requestId((value as Record<string, unknown>).id) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function parseClientOp(text: string): ParseResult {
   let value: unknown;
   try {

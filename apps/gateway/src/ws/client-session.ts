@@ -4,7 +4,7 @@ import type { Identity } from '../auth/token-verifier.js';
 import { AuthError } from '../auth/auth-error.js';
 import type { ExpiryListener } from '../auth/expiry-timers.js';
 import { RateWindow } from '../limits/rate-window.js';
-import { parseClientOp } from '../protocol/client-op-parser.js';
+import { parseClientOp, requestIdOf } from '../protocol/client-op-parser.js';
 import { frames } from '../protocol/server-frames.js';
 import type { ClientSocket, GatewayContext } from '../gateway-context.js';
 import type { Endpoint } from './endpoints.js';
@@ -94,7 +94,10 @@ export class ClientSession implements BookListener, ExpiryListener {
       return;
     }
     if (verdict === 'limit') {
-      this.sendError(ClientErrorCode.RATE_LIMITED, `more than ${this.ctx.config.maxMessagesPerSecond} messages per second`);
+      // The frame is not handled, but its id is echoed. Parsing it costs little: at most
+      // RATE_LIMIT_CLOSE_AFTER such frames a second reach here before the connection is closed.
+      const id = isBinary ? undefined : requestIdOf(Buffer.from(message).toString('utf8'));
+      this.sendError(ClientErrorCode.RATE_LIMITED, `more than ${this.ctx.config.maxMessagesPerSecond} messages per second`, id);
       return;
     }
     if (isBinary) {
