@@ -79,13 +79,15 @@ export const GATEWAY_ENV_VARS: readonly EnvVarSpec[] = [
     description: 'Comma-separated origins (https://app.example.com) whose browser pages may open WebSockets and call the order API; another Origin gets 403 ORIGIN_NOT_ALLOWED. Requests without Origin (non-browser clients) pass. Empty = any origin.',
   },
   {
-    name: 'WRITE_DELAY_MS', range: [0, 1_000],
+    name: 'WRITE_DELAY_MS',
+    range: [0, 1_000],
     default: '0',
     description:
       'Write delay (0-1000 ms, like Centrifugo\'s client.write_delay): events from NATS are queued for up to this long and handed to the sockets together, so a socket that gets several events in the interval gets them in one system call. Less CPU per delivery under load, at the price of up to this much added latency per event. 0 = every event is written at once.',
   },
   {
-    name: 'WRITE_DELAY_MAX_MESSAGES', range: [1, 1_000_000],
+    name: 'WRITE_DELAY_MAX_MESSAGES',
+    range: [1, 1_000_000],
     default: '1000',
     description: 'With WRITE_DELAY_MS > 0: a queue of this many events (1-1000000) is written at once, before the delay is up; bounds the queue\'s memory and the size of one write burst.',
   },
