@@ -191,7 +191,9 @@ describe('gateway with a write delay (WRITE_DELAY_MS)', () => {
     } finally {
       await guarded.service.terminate(10_000).catch(() => guarded.service.kill());
     }
-  });
+    // Longer than the waits above add up to (30 + 10 + 20 s), so that a stalled step fails with its own
+    // description instead of Jest's bare 30 s timeout (seen once, in a clean-clone CI run on a busy host).
+  }, 90_000);
 
   it('shutdown writes the queued events before closing with 1001', async () => {
     const other = await start();
