@@ -28,9 +28,10 @@ function makeHarness(batchMax = 100, mode: Mode = 'strings', arena = new FrameAr
   const appends: { payload: string; expected: number; resolve: (seq: number) => void; reject: (err: unknown) => void }[] = [];
   const failures: unknown[] = [];
   let seq = 0;
+  const engine = createSymbolEngine(createSymbolSpec(symbol));
   const sequencer = new SymbolSequencer(
     symbol,
-    createSymbolEngine(createSymbolSpec(symbol)),
+    engine,
     0,
     {
       publish: (subject, payload) => published.push({ subject, payload }),
@@ -48,7 +49,7 @@ function makeHarness(batchMax = 100, mode: Mode = 'strings', arena = new FrameAr
     next.resolve(++seq);
     await new Promise((r) => setImmediate(r));
   };
-  return { sequencer, published, appends, failures, ack };
+  return { sequencer, engine, published, appends, failures, ack };
 }
 
 const tick = () => new Promise((r) => setImmediate(r));
@@ -204,6 +205,39 @@ describe('SymbolSequencer', () => {
     await tick();
     while (roomy.appends.length > 0) await roomy.ack();
     expect(JSON.parse(roomy.published.find((p) => p.subject === 'whole')!.payload).bids).toHaveLength(300);
+  });
+
+  it('reuses the last snapshot reply while no command changed the book, and never serves a stale one', async () => {
+    const h = makeHarness(1000);
+    const realSnapshot = h.engine.snapshot.bind(h.engine);
+    let encoded = 0;
+    h.engine.snapshot = (depth?: number) => {
+      encoded++;
+      return realSnapshot(depth);
+    };
+    const drain = async () => {
+      await tick();
+      while (h.appends.length > 0) await h.ack();
+    };
+    const replyTo = (subject: string) => h.published.find((p) => p.subject === subject)!.payload;
+    h.sequencer.handleCommand(place(1), 'r1');
+    await drain();
+    for (const s of ['a', 'b', 'c']) h.sequencer.handleSnapshotRequest('{}', s);
+    h.sequencer.handleSnapshotRequest('{"depth":1}', 'd1');
+    expect(encoded).toBe(2); // {} once for a, b and c; depth 1 is another reply
+    expect(replyTo('b')).toBe(replyTo('a'));
+    // A refused command changes nothing: still the same reply, and still what the engine says.
+    h.sequencer.handleCommand(place(1, { price: 'nope' }), 'bad');
+    await drain();
+    h.sequencer.handleSnapshotRequest('{}', 'after-refusal');
+    expect(encoded).toBe(3); // depth 1 in between replaced the remembered reply
+    expect(replyTo('after-refusal')).toBe(JSON.stringify(realSnapshot(undefined)));
+    // An accepted command: a fresh reply with its level and seq.
+    h.sequencer.handleCommand(place(2), 'r2');
+    h.sequencer.handleSnapshotRequest('{}', 'after-place');
+    await drain();
+    expect(JSON.parse(replyTo('after-place'))).toMatchObject({ seq: 2, bids: [['102.00', '1.0000'], ['101.00', '1.0000']] });
+    expect(replyTo('after-place')).toBe(JSON.stringify(realSnapshot(undefined)));
   });
 
   it('framed ahead or kept as strings: the same messages in the same order, two symbols sharing one arena, snapshots over 64 KiB included', async () => {

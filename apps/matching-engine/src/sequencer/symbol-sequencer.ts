@@ -85,6 +85,13 @@ export class SymbolSequencer {
   private idleWaiters: Array<() => void> = [];
   private unacked = 0;
   commandsSinceSnapshot = 0;
+  /** Accepted commands applied since this sequencer took over: the book state's version. */
+  private stateVersion = 0;
+  /**
+   * The last snapshot reply, reused while the state has not changed: after a NATS reconnect every
+   * gateway asks for the same whole book at once, and a deep book costs milliseconds to encode.
+   */
+  private lastSnapshot?: { version: number; depth: number | undefined; maxPayload: number; reply: string };
 
   constructor(
     readonly symbol: string,
@@ -133,6 +140,7 @@ export class SymbolSequencer {
       return;
     }
     this.metrics.countCommand('accepted');
+    this.stateVersion++;
     const entry = encodeEntry(ts, decoded.command);
     const batch = this.openBatch(entry.length);
     batch.entries.push(entry);
@@ -152,8 +160,17 @@ export class SymbolSequencer {
     }
     const decoded = decodeSnapshotRequest(text);
     // Taken now, released in order: it then never shows state that is not yet journaled.
-    const reply = decoded.ok ? encodeSnapshotReply(this.engine.snapshot(decoded.depth), this.ports.maxPayload?.() ?? DEFAULT_MAX_PAYLOAD) : decoded.reply;
+    const reply = decoded.ok ? this.snapshotReply(decoded.depth) : decoded.reply;
     this.enqueueRefusal(undefined, replyTo, reply, performance.now());
+  }
+
+  private snapshotReply(depth: number | undefined): string {
+    const maxPayload = this.ports.maxPayload?.() ?? DEFAULT_MAX_PAYLOAD;
+    const last = this.lastSnapshot;
+    if (last && last.version === this.stateVersion && last.depth === depth && last.maxPayload === maxPayload) return last.reply;
+    const reply = encodeSnapshotReply(this.engine.snapshot(depth), maxPayload);
+    this.lastSnapshot = { version: this.stateVersion, depth, maxPayload, reply };
+    return reply;
   }
 
   /** Resolves once every applied command is journaled and released. */
