@@ -154,6 +154,8 @@ describe('matching engine over NATS (plain JSON request/reply)', () => {
     expect(metrics).toMatch(/engine_reply_latency_seconds_count [1-9]/);
     expect(metrics).toMatch(/engine_journal_batch_commands_count [1-9]/);
     expect(metrics).toMatch(/engine_resting_orders [1-9]/);
+    // Exposed (its value depends on what was published in the last second, so only its presence is checked here).
+    expect(metrics).toMatch(/engine_resend_buffer_bytes \d+/);
     expect(metrics).toMatch(/engine_book_levels\{side="bid"\} [1-9]/);
   });
 });

@@ -33,4 +33,13 @@ describe('EngineMetrics hot-path metrics', () => {
     expect(text).toContain('engine_commands_total{result="accepted"} 2\n');
     expect(text).toContain('engine_commands_total{result="refused"} 1\n');
   });
+
+  it('reads engine_resend_buffer_bytes from its source at each scrape', async () => {
+    const metrics = new EngineMetrics();
+    let kept = 0;
+    metrics.observe({ stats: () => [], journalLag: () => 0, resendBytes: () => kept });
+    expect(await metrics.registry.metrics()).toContain('engine_resend_buffer_bytes 0\n');
+    kept = 123_456;
+    expect(await metrics.registry.metrics()).toContain('engine_resend_buffer_bytes 123456\n');
+  });
 });

@@ -22,6 +22,7 @@ export class EngineMetrics {
   private readonly bookLevels: Gauge<'side'>;
   private statsSource: () => Iterable<SymbolEngineStats> = () => [];
   private lagSource: () => number = () => 0;
+  private resendSource: () => number = () => 0;
   /** Commands counted on the hot path as plain numbers; added to `commands` when it is scraped. */
   private readonly pendingCommands: Record<CommandResultLabel, number> = { accepted: 0, refused: 0, invalid: 0 };
 
@@ -65,6 +66,12 @@ export class EngineMetrics {
       help: 'Commands applied in memory but not yet acknowledged by the journal',
       registers,
       collect: () => this.journalLag.set(this.lagSource()),
+    });
+    const resendBuffer: Gauge = new Gauge({
+      name: 'engine_resend_buffer_bytes',
+      help: 'Events and replies kept for a resend after a NATS reconnect (not yet confirmed by the server, or from the last second)',
+      registers,
+      collect: () => resendBuffer.set(this.resendSource()),
     });
     this.journalFailures = new Counter({
       name: 'engine_journal_failures_total',
@@ -121,8 +128,9 @@ export class EngineMetrics {
     for (const r of SYMBOL_ROLES) this.symbolRole.set({ symbol, role: r }, r === role ? 1 : 0);
   }
 
-  observe(sources: { stats: () => Iterable<SymbolEngineStats>; journalLag: () => number }): void {
+  observe(sources: { stats: () => Iterable<SymbolEngineStats>; journalLag: () => number; resendBytes?: () => number }): void {
     this.statsSource = sources.stats;
     this.lagSource = sources.journalLag;
+    if (sources.resendBytes) this.resendSource = sources.resendBytes;
   }
 }

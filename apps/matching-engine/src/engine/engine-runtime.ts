@@ -95,7 +95,11 @@ export class EngineRuntime {
       this.slots.set(spec.symbol, { spec, role: 'standby', lastSnapshotAt: Date.now(), snapshotInProgress: false, acquiring: false });
       metrics.setRole(spec.symbol, 'standby');
     }
-    metrics.observe({ stats: () => this.ownedStats(), journalLag: () => this.journalLag() });
+    metrics.observe({
+      stats: () => this.ownedStats(),
+      journalLag: () => this.journalLag(),
+      resendBytes: () => this.connections.reduce((sum, c) => sum + (c.resend?.keptBytes ?? 0), 0),
+    });
   }
 
   /** Connects, prepares the journal, acquires what it can and recovers it. Resolves when serving. */
