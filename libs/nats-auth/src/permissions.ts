@@ -34,23 +34,26 @@ export const ENGINE_STREAMS = {
 function engineStreamApi(): string[] {
   return [
     ...streamApi(ENGINE_STREAMS.journal),
-    ...ENGINE_STREAMS.kvBuckets.flatMap((b) => streamApi(`KV_${b}`, true)),
-    ...streamApi(ENGINE_STREAMS.snapshotStream, true),
-    ...ENGINE_STREAMS.eventStreams.flatMap((s) => streamApi(s)),
+    ...ENGINE_STREAMS.kvBuckets.flatMap((b) => streamApi(`KV_${b}`, { purge: true })),
+    ...streamApi(ENGINE_STREAMS.snapshotStream, { purge: true }),
+    // The engine applies changed EVENTS_MAX_* settings to the event streams (events/event-streams.ts).
+    ...ENGINE_STREAMS.eventStreams.flatMap((s) => streamApi(s, { update: true })),
   ];
 }
 
 /**
  * JetStream API calls on named streams only: no listing, deleting or reading anybody else's streams.
- * Purge only where the engine needs it (KV deletes, snapshot replaces); never on the
- * journal (the system of record) or the event streams.
+ * Purge only where the engine needs it (KV deletes, snapshot replaces); never on the journal (the
+ * system of record) or the event streams. Update only on the event streams: an update that lowers a
+ * stream's limits trims it at once, as good as a purge, so the journal, the KV buckets and the
+ * snapshots (which the engine only creates) do not allow it.
  */
-function streamApi(stream: string, purge = false): string[] {
+function streamApi(stream: string, allow: { purge?: boolean; update?: boolean } = {}): string[] {
   return [
     `$JS.API.STREAM.INFO.${stream}`,
     `$JS.API.STREAM.CREATE.${stream}`,
-    `$JS.API.STREAM.UPDATE.${stream}`,
-    ...(purge ? [`$JS.API.STREAM.PURGE.${stream}`] : []),
+    ...(allow.update ? [`$JS.API.STREAM.UPDATE.${stream}`] : []),
+    ...(allow.purge ? [`$JS.API.STREAM.PURGE.${stream}`] : []),
     `$JS.API.STREAM.MSG.GET.${stream}`,
     `$JS.API.DIRECT.GET.${stream}`,
     `$JS.API.DIRECT.GET.${stream}.>`,

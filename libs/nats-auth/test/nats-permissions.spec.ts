@@ -195,6 +195,10 @@ describe('engine identity limits', () => {
     for (const subject of [
       '$JS.API.STREAM.PURGE.TRADING_JOURNAL',
       '$JS.API.STREAM.DELETE.TRADING_JOURNAL',
+      // Lowering the limits by an update trims the stream at once: as good as a purge.
+      '$JS.API.STREAM.UPDATE.TRADING_JOURNAL',
+      '$JS.API.STREAM.UPDATE.KV_engine_leases',
+      '$JS.API.STREAM.UPDATE.ENGINE_SNAPSHOTS',
       '$JS.API.STREAM.DELETE.TRADING_EVENTS_PRIVATE',
       '$JS.API.STREAM.PURGE.TRADING_EVENTS_PUBLIC',
       '$JS.API.STREAM.NAMES',
