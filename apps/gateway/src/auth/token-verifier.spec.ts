@@ -37,6 +37,9 @@ describe('TokenVerifier', () => {
     expect(await reason(verifier.verify('a.b.c'))).toBe('malformed');
     expect(await reason(verifier.verify(await sign(key, 'HS256', 'u', '-1s')))).toBe('expired');
     expect(await reason(verifier.verify(await sign(key, 'HS256', 'trading.*')))).toBe('bad_subject');
+    // A token without exp would be valid for ever: refused, with a message that says why.
+    const forever = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setIssuedAt().sign(key);
+    await expect(verifier.verify(forever)).rejects.toMatchObject({ reason: 'bad_claims', message: 'token has no exp (expiry) claim' });
     const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"u"}').toString('base64url')}.`;
     expect(await reason(verifier.verify(unsigned))).toBe('malformed');
   });

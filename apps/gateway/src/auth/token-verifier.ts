@@ -31,7 +31,9 @@ export class TokenVerifier {
     config: Pick<GatewayConfig, 'jwt' | 'jwtIssuer' | 'jwtAudience'>,
     onJwksReload: (result: JwksReload) => void = () => undefined,
   ): Promise<TokenVerifier> {
-    const options: JWTVerifyOptions = { issuer: config.jwtIssuer, audience: config.jwtAudience, clockTolerance: 0 };
+    // `exp` is required: a token without one would be valid for ever, and an open connection would
+    // never be closed for its expiry.
+    const options: JWTVerifyOptions = { issuer: config.jwtIssuer, audience: config.jwtAudience, clockTolerance: 0, requiredClaims: ['exp'] };
     if (config.jwt.kind === 'jwks') {
       let jwks: JwksFile;
       try {
@@ -82,8 +84,7 @@ export class TokenVerifier {
       throw toAuthError(err);
     }
     if (!isUserId(payload.sub)) throw new AuthError('bad_subject', 'token sub must be a user id matching ^[A-Za-z0-9_-]{1,64}$');
-    const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY;
-    return { userId: payload.sub, expiresAt };
+    return { userId: payload.sub, expiresAt: (payload.exp as number) * 1000 };
   }
 }
 
@@ -91,6 +92,7 @@ function toAuthError(err: unknown): AuthError {
   if (err instanceof joseErrors.JWTExpired) return new AuthError('expired', 'token expired');
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     if (err.claim === 'nbf') return new AuthError('not_yet_valid', 'token not yet valid');
+    if (err.claim === 'exp' && err.reason === 'missing') return new AuthError('bad_claims', 'token has no exp (expiry) claim');
     return new AuthError('bad_claims', `token claim ${err.claim} is not acceptable`);
   }
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return new AuthError('bad_signature', 'token signature is invalid');
