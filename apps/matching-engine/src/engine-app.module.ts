@@ -11,7 +11,7 @@ import type { SymbolEngineFactory } from './sequencer/symbol-recovery.js';
 @Module({})
 export class EngineAppModule {
   static forRoot(config: EngineConfig, log: Logger): DynamicModule {
-    const factory: SymbolEngineFactory = (spec, state) => createSymbolEngine(spec, state);
+    const factory: SymbolEngineFactory = (spec, state) => createSymbolEngine(spec, state, { maxOpenOrdersPerUser: config.maxOpenOrdersPerUser });
     return {
       module: EngineAppModule,
       providers: [

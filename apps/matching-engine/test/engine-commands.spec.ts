@@ -11,7 +11,7 @@ describe('matching engine over NATS (plain JSON request/reply)', () => {
 
   beforeAll(async () => {
     nats = await NatsServer.start();
-    engine = await startEngine('engine-cmd', { NATS_URL: nats.url, SYMBOLS: 'BTC-USD,ETH-USD:0.5:1' });
+    engine = await startEngine('engine-cmd', { NATS_URL: nats.url, SYMBOLS: 'BTC-USD,ETH-USD:0.5:1', MAX_OPEN_ORDERS_PER_USER: '50' });
     await waitForRoles(engine, ['BTC-USD', 'ETH-USD'], 'owner');
     nc = await connect({ servers: nats.url });
   });
@@ -91,6 +91,24 @@ describe('matching engine over NATS (plain JSON request/reply)', () => {
     expect(again).toEqual(first);
     const different = await request(nc, 'trading.cmd.BTC-USD', { ...body, price: '81.00' });
     expect(different).toMatchObject({ ok: false, error: { code: 'DUPLICATE_CLIENT_ORDER_ID' } });
+  });
+
+  it('MAX_OPEN_ORDERS_PER_USER: a GTC order beyond the limit is refused with TOO_MANY_OPEN_ORDERS and publishes nothing; IOC passes', async () => {
+    for (let i = 0; i < 50; i++) {
+      const reply = await request(nc, 'trading.cmd.BTC-USD', placeBody({ userId: 'capped', price: `${(1 + i / 100).toFixed(2)}`, quantity: '0.0010' }));
+      expect(reply.ok).toBe(true);
+    }
+    const seen = record(nc, 'trading.*.capped.>');
+    const refused = await request(nc, 'trading.cmd.BTC-USD', placeBody({ userId: 'capped', price: '1.50', quantity: '0.0010' }));
+    expect(refused).toMatchObject({ ok: false, error: { code: 'TOO_MANY_OPEN_ORDERS', message: expect.stringContaining('50') } });
+    // An IOC (here a sell far above every bid, so it expires unfilled) is never limited.
+    const ioc = await request(nc, 'trading.cmd.BTC-USD', placeBody({ userId: 'capped', side: 'sell', price: '999999.00', quantity: '0.0010', timeInForce: 'IOC' }));
+    expect(ioc).toMatchObject({ ok: true, order: { status: 'EXPIRED' } });
+    await nc.flush();
+    // Only the IOC published (its EXPIRED update); the refusal nothing.
+    await waitFor(() => seen.messages.length >= 1);
+    expect(seen.messages.map((m) => (JSON.parse(m.text) as { status: string }).status)).toEqual(['EXPIRED']);
+    seen.stop();
   });
 
   it('answers snapshot requests ({} and {"depth":N}) and refuses bad bodies', async () => {

@@ -6,6 +6,11 @@ export const CommandErrorCode = {
   ORDER_NOT_FOUND: 'ORDER_NOT_FOUND',
   POST_ONLY_WOULD_TAKE: 'POST_ONLY_WOULD_TAKE',
   INSUFFICIENT_LIQUIDITY: 'INSUFFICIENT_LIQUIDITY',
+  /**
+   * Addition to contract v1: a GTC limit order from a user who already has the engine's maximum of
+   * resting orders in this symbol (MAX_OPEN_ORDERS_PER_USER). Cancel some, or send IOC/FOK/market.
+   */
+  TOO_MANY_OPEN_ORDERS: 'TOO_MANY_OPEN_ORDERS',
 } as const;
 export type CommandErrorCode = (typeof CommandErrorCode)[keyof typeof CommandErrorCode];
 
@@ -50,6 +55,7 @@ export const HTTP_STATUS_BY_COMMAND_ERROR: Readonly<Record<CommandErrorCode, num
   DUPLICATE_CLIENT_ORDER_ID: 409,
   POST_ONLY_WOULD_TAKE: 422,
   INSUFFICIENT_LIQUIDITY: 422,
+  TOO_MANY_OPEN_ORDERS: 422,
 };
 
 /** Base of every error this library throws, so callers can branch on `code` instead of messages. */

@@ -18,7 +18,8 @@ import {
 // The lists below are copied from contract v1; a code renamed or dropped in the library fails here.
 describe('error codes match contract v1', () => {
   it('section 4: every command refusal code, and nothing else', () => {
-    const codes = ['VALIDATION_FAILED', 'UNKNOWN_SYMBOL', 'DUPLICATE_CLIENT_ORDER_ID', 'ORDER_NOT_FOUND', 'POST_ONLY_WOULD_TAKE', 'INSUFFICIENT_LIQUIDITY'];
+    // TOO_MANY_OPEN_ORDERS is an addition to contract v1 (MAX_OPEN_ORDERS_PER_USER, docs/protocol.md).
+    const codes = ['VALIDATION_FAILED', 'UNKNOWN_SYMBOL', 'DUPLICATE_CLIENT_ORDER_ID', 'ORDER_NOT_FOUND', 'POST_ONLY_WOULD_TAKE', 'INSUFFICIENT_LIQUIDITY', 'TOO_MANY_OPEN_ORDERS'];
     expect(Object.values(CommandErrorCode).sort()).toEqual([...codes].sort());
     for (const [key, value] of Object.entries(CommandErrorCode)) expect(key).toBe(value);
   });
@@ -45,6 +46,7 @@ describe('error codes match contract v1', () => {
       DUPLICATE_CLIENT_ORDER_ID: 409,
       POST_ONLY_WOULD_TAKE: 422,
       INSUFFICIENT_LIQUIDITY: 422,
+      TOO_MANY_OPEN_ORDERS: 422,
     });
   });
 });

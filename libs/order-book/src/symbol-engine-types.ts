@@ -42,9 +42,11 @@ export interface SymbolEngine {
    * Applies a command that already passed DTO validation (validateCommand from @trading/contracts)
    * at journal time `ts` (epoch ms). Symbol rules (tick, lot, minimum quantity, order-type
    * combinations) are checked here and refused with VALIDATION_FAILED and per-field details.
-   * Never throws for any command input.
+   * Never throws for any command input. `journaled`: the command is a journal entry applied again
+   * (recovery above the watermark): it was accepted under the open-orders limit of its time, so that
+   * limit is not checked again (a lower limit since must not refuse what the journal holds).
    */
-  apply(command: TradingCommand, ts: number): CommandResult;
+  apply(command: TradingCommand, ts: number, journaled?: boolean): CommandResult;
   /**
    * Recovery's fast path for journal entries whose events were already published: the same state
    * change as `apply(command, ts)` (books, counters, every per-subject seq, idempotency entries and

@@ -10,6 +10,7 @@ describe('loadEngineConfig', () => {
     expect(config.symbols.map((s) => s.symbol)).toEqual(['BTC-USD', 'ETH-USD']);
     expect(config.leaseTtlMs).toBe(5000);
     expect(config.journalBatchMax).toBe(1000);
+    expect(config.maxOpenOrdersPerUser).toBe(1000);
     expect(config.instanceId).toMatch(/-\d+$/);
     for (const v of ENGINE_ENV_VARS) {
       if (v.default !== undefined && /^\d+$/.test(v.default)) expect(Object.values(config)).toContain(Number(v.default));
@@ -38,6 +39,7 @@ describe('loadEngineConfig', () => {
       JOURNAL_APPEND_TIMEOUT_MS: '2000',
       PROGRESS_INTERVAL_MS: '100',
       RECOVERY_CONCURRENCY: '8',
+      MAX_OPEN_ORDERS_PER_USER: '0',
       EVENTS_MAX_AGE_MS: '60000',
       EVENTS_MAX_BYTES: '2097152',
       EVENTS_REPLICAS: '3',
@@ -56,6 +58,7 @@ describe('loadEngineConfig', () => {
       journalAppendTimeoutMs: 2000,
       progressIntervalMs: 100,
       recoveryConcurrency: 8,
+      maxOpenOrdersPerUser: 0,
       eventsMaxAgeMs: 60000,
       eventsMaxBytes: 2097152,
       eventsReplicas: 3,
@@ -72,6 +75,7 @@ describe('loadEngineConfig', () => {
     [{ SYMBOLS: 'BTC-USD', EVENTS_MAX_AGE_MS: '10' }, 'EVENTS_MAX_AGE_MS'],
     [{ SYMBOLS: 'BTC-USD', EVENTS_MAX_BYTES: '1k' }, 'EVENTS_MAX_BYTES'],
     [{ SYMBOLS: 'BTC-USD', EVENTS_REPLICAS: '0' }, 'EVENTS_REPLICAS'],
+    [{ SYMBOLS: 'BTC-USD', MAX_OPEN_ORDERS_PER_USER: '-5' }, 'MAX_OPEN_ORDERS_PER_USER'],
     [{ SYMBOLS: 'BTC-USD', NATS_URL: 'nats://a:1,,nats://b:2' }, 'NATS_URL'],
     [{ SYMBOLS: 'BTC-USD', INSTANCE_ID: 'has space' }, 'INSTANCE_ID'],
     [{ SYMBOLS: 'BTC-USD', LOG_LEVEL: 'chatty' }, 'LOG_LEVEL'],

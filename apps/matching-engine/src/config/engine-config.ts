@@ -25,6 +25,8 @@ export interface EngineConfig {
   readonly journalAppendTimeoutMs: number;
   readonly progressIntervalMs: number;
   readonly recoveryConcurrency: number;
+  /** Resting orders one user may have per symbol (0: no limit). */
+  readonly maxOpenOrdersPerUser: number;
   readonly eventsMaxAgeMs: number;
   readonly eventsMaxBytes: number;
   readonly eventsReplicas: number;
@@ -68,6 +70,13 @@ export const ENGINE_ENV_VARS: readonly EnvVarSpec[] = [
     range: [10, 600_000],
     default: '250',
     description: 'How often the "events published up to journal seq" watermark is saved (bounds republish after a crash).',
+  },
+  {
+    name: 'MAX_OPEN_ORDERS_PER_USER',
+    range: [0, 10_000_000],
+    default: '1000',
+    description:
+      'Resting orders one user may have in one symbol; a GTC limit order beyond it is refused with TOO_MANY_OPEN_ORDERS (IOC, FOK and market orders are not limited). Bounds what one account can do to a book (and to the size of its snapshot). 0 = no limit.',
   },
   { name: 'RECOVERY_CONCURRENCY', range: [1, 1024], default: '32', description: 'Symbols recovered (snapshot + journal tail) in parallel at start.' },
   {
@@ -115,6 +124,7 @@ export function loadEngineConfig(env: NodeJS.ProcessEnv): EngineConfig {
     journalAppendTimeoutMs: vars.integer('JOURNAL_APPEND_TIMEOUT_MS'),
     progressIntervalMs: vars.integer('PROGRESS_INTERVAL_MS'),
     recoveryConcurrency: vars.integer('RECOVERY_CONCURRENCY'),
+    maxOpenOrdersPerUser: vars.integer('MAX_OPEN_ORDERS_PER_USER'),
     eventsMaxAgeMs: vars.integer('EVENTS_MAX_AGE_MS'),
     eventsMaxBytes: vars.integer('EVENTS_MAX_BYTES'),
     // The documented default is another variable's value: computed here, like INSTANCE_ID's.

@@ -278,7 +278,7 @@ export function replayEntries(engine: SymbolEngine, batch: JournalEntries): void
 /** Full `apply` of every entry, in order (recovery above the watermark: its events go out again). */
 export function applyEntries(engine: SymbolEngine, batch: JournalEntries, onResult: (result: CommandResult) => void): void {
   if (batch.version === 1) {
-    for (const entry of batch.entries) onResult(engine.apply(entry.command, entry.ts));
+    for (const entry of batch.entries) onResult(engine.apply(entry.command, entry.ts, true));
     return;
   }
   const values = batch.values;
@@ -294,7 +294,7 @@ export function applyEntries(engine: SymbolEngine, batch: JournalEntries, onResu
         : kind === KIND_RAW
           ? (values[i + 2] as TradingCommand)
           : (fillCancel(cancel, values, i, kind === KIND_CANCEL_ORDER_ID) as TradingCommand);
-    onResult(engine.apply(command, ts));
+    onResult(engine.apply(command, ts, true));
     i += KIND_WIDTH[kind];
   }
 }

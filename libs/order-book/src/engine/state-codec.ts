@@ -186,6 +186,7 @@ export function decodeState(engine: MatchingSymbolEngine, raw: SymbolEngineState
       level.append(order);
       engine.book.orders.set(order.id, order);
       idempotency.add(order);
+      engine.userStream(order.owner).open++;
     }
     bookSide.load(levels);
   }

@@ -30,6 +30,7 @@ import {
   STATUS_NEW,
   STATUS_PARTIALLY_FILLED,
   TIF_FOK,
+  TIF_GTC,
   type ReasonCode,
   type StatusCode,
 } from '../book/codes.js';
@@ -49,6 +50,13 @@ export interface SymbolEngineOptions {
    * (FIFO, oldest finished first out). Live orders are always kept. Default 1,000,000.
    */
   readonly idempotencyWindow?: number;
+  /**
+   * Most resting orders one user may have in this symbol; a GTC limit order beyond it is refused
+   * with TOO_MANY_OPEN_ORDERS (IOC, FOK and market orders never rest and are not limited). Journal
+   * entries are exempt (`apply(..., journaled)`, `replay(..., accepted)`): they were accepted
+   * under the limit of their time. 0 or absent: no limit.
+   */
+  readonly maxOpenOrdersPerUser?: number;
 }
 
 /** A user's last seq on its private subject of this symbol; the subject is built on first use. */
@@ -57,6 +65,8 @@ export interface UserStream {
   /** '' until an event is published on it (restored users that never trade again need none). */
   subject: string;
   seq: number;
+  /** The user's resting orders in this symbol (for maxOpenOrdersPerUser). */
+  open: number;
 }
 
 const NO_EVENTS: readonly EncodedEvent[] = Object.freeze([]);
@@ -121,6 +131,9 @@ export class MatchingSymbolEngine implements SymbolEngine {
    * skipped (on a big idempotency window that lookup was the largest cost of a replayed place).
    */
   private accepted = false;
+  /** True inside `apply(..., journaled = true)`: a journal entry, exempt from the open-orders limit. */
+  private journaled = false;
+  private readonly maxOpenOrders: number;
 
   constructor(
     readonly spec: SymbolSpec,
@@ -132,6 +145,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
     this.orderIdPrefix = `${spec.symbol}-`;
     this.encoder = new EventEncoder(spec.symbol);
     this.idempotency = new IdempotencyIndex(options.idempotencyWindow ?? DEFAULT_IDEMPOTENCY_WINDOW);
+    this.maxOpenOrders = options.maxOpenOrdersPerUser ?? 0;
     // A level's total must stay printable: total * lot units within the safe integer range.
     this.maxLotsTotal = Math.floor(Number.MAX_SAFE_INTEGER / spec.lot.units);
   }
@@ -140,8 +154,13 @@ export class MatchingSymbolEngine implements SymbolEngine {
     return { restingOrders: this.book.orders.size, bidLevels: this.book.bids.size, askLevels: this.book.asks.size };
   }
 
-  apply(command: TradingCommand, ts: number): CommandResult {
-    return this.run(command, ts, false);
+  apply(command: TradingCommand, ts: number, journaled = false): CommandResult {
+    this.journaled = journaled;
+    try {
+      return this.run(command, ts, false);
+    } finally {
+      this.journaled = false;
+    }
   }
 
   private run(command: TradingCommand, ts: number, validated: boolean): CommandResult {
@@ -222,6 +241,9 @@ export class MatchingSymbolEngine implements SymbolEngine {
     // A known user's id string is shared by all its orders: the command's own copy (a new string
     // per command from JSON.parse) would otherwise be kept by every resting or finished order.
     const known = this.users.get(userId);
+    if (this.maxOpenOrders > 0 && known !== undefined && known.open >= this.maxOpenOrders && !this.accepted && !this.journaled && !p.isMarket && p.tif === TIF_GTC) {
+      return refuse(CommandErrorCode.TOO_MANY_OPEN_ORDERS, `at most ${this.maxOpenOrders} open orders per user in ${this.symbol}: cancel some first`);
+    }
     const owner = known === undefined ? userId : known.userId;
     const order = new BookOrder(this.lastOrderId + 1, owner, p.side, p.price, p.quantity, p.isMarket, p.tif, p.postOnly, p.stp);
     const code = this.book.place(order);
@@ -267,7 +289,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
         const priceText = silent ? '' : this.formatPrice(log.prices[i]);
         const makerStatus: StatusCode = maker.filled === maker.quantity ? STATUS_FILLED : STATUS_PARTIALLY_FILLED;
         this.pushOrder(events, this.userStream(maker.owner), silent ? '' : this.staticJson(maker), ts, maker, maker.filled, makerStatus, REASON_NONE, tradeId, priceText, quantityText, true);
-        if (makerStatus === STATUS_FILLED) this.idempotency.finished(maker);
+        if (makerStatus === STATUS_FILLED) this.finishResting(maker);
         takerFilled += quantity;
         lastFillTrade = tradeId;
         lastFillPrice = log.prices[i];
@@ -279,7 +301,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
         takerSeq = takerStream.seq;
       } else {
         this.pushOrder(events, this.userStream(maker.owner), silent ? '' : this.staticJson(maker), ts, maker, maker.filled, STATUS_EXPIRED, REASON_SELF_TRADE_PREVENTION, NO_FILL, '', '', true);
-        this.idempotency.finished(maker);
+        this.finishResting(maker);
       }
     }
 
@@ -310,8 +332,12 @@ export class MatchingSymbolEngine implements SymbolEngine {
     order.placeTradeId = lastFillTrade;
     order.placeFillPrice = lastFillTrade === NO_FILL ? 0 : lastFillPrice;
     order.placeFillQty = lastFillTrade === NO_FILL ? 0 : lastFillQty;
-    if (rested) this.idempotency.add(order);
-    else this.idempotency.addFinished(order);
+    if (rested) {
+      this.idempotency.add(order);
+      takerStream.open++;
+    } else {
+      this.idempotency.addFinished(order);
+    }
 
     if (silent) {
       // Only the book's seq is left to advance (trade seqs are the trade ids, already counted).
@@ -339,7 +365,7 @@ export class MatchingSymbolEngine implements SymbolEngine {
     }
     this.book.cancel(order.id);
     this.lastTs = ts;
-    this.idempotency.finished(order);
+    this.finishResting(order);
     if (this.silent) {
       this.userStream(order.owner).seq++;
       if (this.book.log.touchedLength > 0) this.bookSeq++;
@@ -488,10 +514,16 @@ export class MatchingSymbolEngine implements SymbolEngine {
     return orderStaticJson(order, this.orderIdPrefix + order.id, order.isMarket ? undefined : this.formatPrice(order.price), this.formatQuantity(order.quantity));
   }
 
+  /** A resting order left the book (filled, canceled, expired): it no longer counts as open. */
+  private finishResting(order: BookOrder): void {
+    this.idempotency.finished(order);
+    this.userStream(order.owner).open--;
+  }
+
   userStream(userId: string): UserStream {
     let stream = this.users.get(userId);
     if (stream === undefined) {
-      stream = { userId, subject: '', seq: 0 };
+      stream = { userId, subject: '', seq: 0, open: 0 };
       this.users.set(userId, stream);
     }
     return stream;
