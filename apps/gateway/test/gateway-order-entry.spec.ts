@@ -12,7 +12,7 @@ describe('gateway order entry over HTTP', () => {
   const del = (path: string, headers: Record<string, string> = auth) => fetch(h.httpUrl(path), { method: 'DELETE', headers });
 
   beforeAll(async () => {
-    h = await startHarness({ NATS_REQUEST_TIMEOUT_MS: '300', CORS_ORIGINS: 'https://app.example.com', MAX_HTTP_BODY_BYTES: '1024' });
+    h = await startHarness({ NATS_REQUEST_TIMEOUT_MS: '300', CORS_ORIGINS: 'https://app.example.com', MAX_HTTP_BODY_BYTES: '1024', ORDER_REQUESTS_PER_SECOND: '20' });
     auth = { authorization: `Bearer ${await signToken('alice')}` };
   });
   afterAll(async () => {
@@ -114,6 +114,23 @@ describe('gateway order entry over HTTP', () => {
     expect((await post({ ...place, clientOrderId: 'x'.repeat(2000) })).status).toBe(413);
     expect((await fetch(h.httpUrl('/api/v1/nothing'))).status).toBe(404);
     expect((await fetch(h.httpUrl('/'))).status).toBe(404);
+  });
+
+  it('answers 429 RATE_LIMITED with Retry-After past ORDER_REQUESTS_PER_SECOND for one user; other users are not affected', async () => {
+    const flooder = { authorization: `Bearer ${await signToken('flooder')}` };
+    const other = { authorization: `Bearer ${await signToken('calm')}` };
+    // Wait for the start of a fresh one-second window, so that all 25 requests fall into it.
+    await new Promise((resolve) => setTimeout(resolve, 1_050));
+    const before = h.engine.commands.length;
+    const answers = await Promise.all(Array.from({ length: 25 }, (_, i) => post({ ...place, clientOrderId: `flood-${i}` }, flooder)));
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 200)).toHaveLength(20);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(5);
+    const limited = answers.find((r) => r.status === 429)!;
+    expect(limited.headers.get('retry-after')).toBe('1');
+    expect(await limited.json()).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+    expect(h.engine.commands.length - before).toBe(20); // refused requests never reach the engine
+    expect((await post({ ...place, clientOrderId: 'calm-1' }, other)).status).toBe(200);
   });
 
   it('answers CORS preflights for configured origins only', async () => {

@@ -34,6 +34,8 @@ export interface GatewayConfig {
   idleTimeoutSeconds: number;
   natsRequestTimeoutMs: number;
   maxHttpBodyBytes: number;
+  /** Order-entry requests per user per second on one replica. */
+  orderRequestsPerSecond: number;
   corsOrigins: string[];
   /** Origins allowed to open WebSockets and call the API from a browser; empty = any. */
   allowedOrigins: string[];
@@ -71,6 +73,12 @@ export const GATEWAY_ENV_VARS: readonly EnvVarSpec[] = [
   { name: 'SEND_BUFFER_SWEEP_MS', range: [5, 60_000], default: '100', description: 'Interval of the send-buffer sweep (it also runs early whenever enough bytes were sent).' },
   { name: 'IDLE_TIMEOUT_SECONDS', range: [0, 960], default: '60', description: 'Idle timeout; the server pings idle connections and closes those that stay silent. 8-960, or 0 to disable.' },
   { name: 'NATS_REQUEST_TIMEOUT_MS', range: [50, 120_000], default: '3000', description: 'How long to wait for an engine answer (commands and snapshots) before 503.' },
+  {
+    name: 'ORDER_REQUESTS_PER_SECOND',
+    range: [1, 1_000_000],
+    default: '50',
+    description: 'Order-entry requests (POST and DELETE) one user may make per second on one replica; beyond it, HTTP 429 RATE_LIMITED with Retry-After: 1. Services that trade faster use NATS directly.',
+  },
   { name: 'MAX_HTTP_BODY_BYTES', range: [256, 16 * 1024 * 1024], default: '16384', description: 'Largest order-entry request body; beyond it, HTTP 413.' },
   { name: 'CORS_ORIGINS', default: '', description: 'Comma-separated origins allowed to call the order-entry API from a browser, or * for any; empty = those of ALLOWED_ORIGINS (none when that is empty too).' },
   {
@@ -173,6 +181,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     idleTimeoutSeconds: idleTimeout(vars),
     natsRequestTimeoutMs: vars.integer('NATS_REQUEST_TIMEOUT_MS'),
     maxHttpBodyBytes: vars.integer('MAX_HTTP_BODY_BYTES'),
+    orderRequestsPerSecond: vars.integer('ORDER_REQUESTS_PER_SECOND'),
     corsOrigins: corsOrigins(vars, allowedOrigins),
     allowedOrigins,
     writeDelayMs: vars.integer('WRITE_DELAY_MS'),

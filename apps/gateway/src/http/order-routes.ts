@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import {
+  ClientErrorCode,
   CommandErrorCode,
   HTTP_STATUS_BY_COMMAND_ERROR,
   isSymbol,
@@ -15,6 +16,7 @@ import { errorBody, reply, SECURITY_HEADERS } from './http-reply.js';
 import { OriginPolicy } from './origin-policy.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
 import { decodeComponent, parseQuery } from './query-string.js';
+import { UserRequestRate } from '../limits/user-request-rate.js';
 
 /** A request the gateway answers itself, before any engine sees it. */
 class HttpRefusal extends Error {
@@ -43,6 +45,15 @@ interface RequestHead {
 export function registerOrderRoutes(app: TemplatedApp, ctx: GatewayContext): void {
   const cors = new CorsPolicy(ctx.config.corsOrigins);
   const origins = new OriginPolicy(ctx.config.allowedOrigins);
+  const rate = new UserRequestRate(ctx.config.orderRequestsPerSecond);
+  /** The token's user, if it is within its request rate (429 otherwise). */
+  const admit = async (head: RequestHead): Promise<Identity> => {
+    const identity = await authenticate(ctx, head);
+    if (!rate.allow(identity.userId, Date.now())) {
+      throw new HttpRefusal(429, ClientErrorCode.RATE_LIMITED, `more than ${ctx.config.orderRequestsPerSecond} order requests per second for this user`);
+    }
+    return identity;
+  };
 
   app.options('/api/v1/*', (res, req) => {
     const headers = cors.preflightHeaders(req);
@@ -60,7 +71,7 @@ export function registerOrderRoutes(app: TemplatedApp, ctx: GatewayContext): voi
     bodyRead.catch(() => undefined); // a 401 may answer before the body is read
     handle(ctx, cors, res, head, async () => {
       checkOrigin(origins, head);
-      const identity = await authenticate(ctx, head);
+      const identity = await admit(head);
       const body = await bodyRead;
       let raw: unknown;
       try {
@@ -89,7 +100,7 @@ export function registerOrderRoutes(app: TemplatedApp, ctx: GatewayContext): voi
     const head = { ...readHead(req), orderId: req.getParameter(0) };
     handle(ctx, cors, res, head, async () => {
       checkOrigin(origins, head);
-      const identity = await authenticate(ctx, head);
+      const identity = await admit(head);
       let query: Map<string, string>;
       let orderId: string;
       try {
@@ -162,7 +173,10 @@ function handle(
       }
       await forward(ctx, symbol, checked.value, send);
     } catch (err) {
-      if (err instanceof HttpRefusal) return send(err.status, errorBody(err.code, err.message, err.details), err.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
+      if (err instanceof HttpRefusal) {
+        const extra: Record<string, string> = err.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : err.status === 429 ? { 'Retry-After': '1' } : {};
+        return send(err.status, errorBody(err.code, err.message, err.details), extra);
+      }
       if (err instanceof BodyTooLargeError) return send(413, errorBody(err.code, err.message), { Connection: 'close' });
       ctx.log.error({ err }, 'order request failed');
       send(500, errorBody('INTERNAL', 'internal error'));
