@@ -222,4 +222,29 @@ describe('gateway resume: replay from JetStream, then live with no gap and no du
     socket.send({ op: 'ping', id: 6 });
     await socket.waitForMessage((m) => m.type === 'pong');
   });
+
+  it('answers RESUME_UNAVAILABLE, live from now on, once a connection starts more than 200 resume points in one second', async () => {
+    const socket = await open('/ws');
+    const fromSeqs = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`F${i}-USD`, 1]));
+    // Two full resumes (200 points) fit in the second; the third subscribe does not.
+    for (let id = 1; id <= 3; id++) {
+      socket.send({ op: 'subscribe', channel: 'trades', symbol: '*', fromSeqs, id });
+      const answer = await socket.waitForMessage((m) => m.id === id);
+      if (id < 3) {
+        expect(answer).toMatchObject({ type: 'error', code: 'RESUME_UNAVAILABLE' }); // no events retained for made-up symbols
+        expect(answer.message).not.toContain('resume points');
+        socket.send({ op: 'unsubscribe', channel: 'trades', symbol: '*', id: 10 + id });
+        await socket.waitForMessage((m) => m.id === 10 + id);
+      } else {
+        expect(answer).toMatchObject({ type: 'error', code: 'RESUME_UNAVAILABLE', message: expect.stringContaining('more than 200 resume points') });
+      }
+    }
+    // Live from now on: a new trade reaches the socket.
+    await waitFor(async () => {
+      publishRaw('trading.trade.LIVE-USD', 1, 'LIVE-USD');
+      await nc.flush();
+      await new Promise((r) => setTimeout(r, 50));
+      return socket.messages.some((m) => m.type === 'TradeExecuted' && m.symbol === 'LIVE-USD') ? true : undefined;
+    });
+  });
 });

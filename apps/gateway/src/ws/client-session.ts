@@ -21,6 +21,8 @@ export interface ResumeRequest {
 const SEND_DROPPED = 2;
 
 const key = (channel: Channel, symbol: string) => `${channel}:${symbol}`;
+/** Resume points one connection may start per second (see takeResumeBudget). */
+export const MAX_RESUME_POINTS_PER_SECOND = 200;
 
 /**
  * One client connection: its identity, subscriptions and limits. Events never pass through here:
@@ -43,6 +45,8 @@ export class ClientSession implements BookListener, ExpiryListener {
   private booksMap?: Map<string, BookSync>;
   /** Topics being resumed (replay running; the socket joins the topic at the end), with their job token. */
   private resumingMap?: Map<string, object>;
+  private resumeWindowStart = 0;
+  private resumeSpent = 0;
   /** `book` subscriptions with fromSeq waiting for their start (symbol -> seq and request id). */
   private bookResumesMap?: Map<string, { fromSeq: number; id?: RequestId }>;
   private readonly rate: RateWindow;
@@ -130,6 +134,21 @@ export class ClientSession implements BookListener, ExpiryListener {
     }
   }
 
+  /**
+   * Resume points (subjects to look up in JetStream) this connection may start per second: each one
+   * costs at least one JetStream read, and one subscribe may name 100 of them. Enough for a full
+   * reconnect (orders and trades of 100 symbols each), not for a loop of subscribe/unsubscribe.
+   */
+  private takeResumeBudget(points: number, now: number): boolean {
+    if (now - this.resumeWindowStart >= 1000) {
+      this.resumeWindowStart = now;
+      this.resumeSpent = 0;
+    }
+    if (this.resumeSpent + points > MAX_RESUME_POINTS_PER_SECOND) return false;
+    this.resumeSpent += points;
+    return true;
+  }
+
   private subscribeStream(channel: 'trades' | 'orders', symbol: string, id?: RequestId, resume?: ResumeRequest): void {
     if (channel === 'orders' && !this.identity) {
       this.sendError(ClientErrorCode.UNAUTHORIZED, 'the orders channel needs a token: send {"op":"auth","token":...} first', id);
@@ -146,7 +165,18 @@ export class ClientSession implements BookListener, ExpiryListener {
       const covered = symbol !== ALL_SYMBOLS && this.subscriptions.has(key(channel, ALL_SYMBOLS));
       const points = resume && !covered && !this.topics.has(topic) ? this.resumePoints(channel, symbol, resume) : undefined;
       if (points && points.size > 0) {
-        this.startResume(topic, points, id, frames.subscribed(channel, symbol, id));
+        if (this.takeResumeBudget(points.size, Date.now())) {
+          this.startResume(topic, points, id, frames.subscribed(channel, symbol, id));
+          return;
+        }
+        // As for a resume point out of the window: instead of `subscribed`, and live from now on.
+        this.ctx.metrics.resumes.labels('unavailable').inc();
+        this.sendError(
+          ClientErrorCode.RESUME_UNAVAILABLE,
+          `more than ${MAX_RESUME_POINTS_PER_SECOND} resume points in one second on this connection; the subscription continues live from now`,
+          id,
+        );
+        this.syncTopics();
         return;
       }
       this.syncTopics();
