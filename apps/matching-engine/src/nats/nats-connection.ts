@@ -15,9 +15,10 @@ import { parseServerVersion, retentionIsCheap } from './server-version.js';
 export class EngineNatsConnection {
   private connectedNow = false;
   /**
-   * Framed publishes (events, replies) not yet confirmed by the server, and those of the last second, are sent again after a reconnect: core
-   * NATS loses what was in flight to a server that died (publish-resend.ts). Undefined when this
-   * nats.js has no `protocol.sendCommand` (FramedPublisher then uses plain publish too).
+   * Framed publishes (events, replies) the server has not confirmed yet, and those of the last
+   * second, are sent again after a reconnect: core NATS loses what was in flight to a server that
+   * died (publish-resend.ts). Undefined when this nats.js has no `protocol.sendCommand`
+   * (FramedPublisher then uses plain publish too).
    */
   readonly resend?: PublishResend;
   private confirmTimer?: NodeJS.Timeout;
