@@ -99,6 +99,11 @@ export async function startGateway(config: GatewayConfig, log: Logger = createLo
   const port = uWS.us_socket_local_port(listenSocket as never);
   guard.start(config.sendBufferSweepMs);
   log.info({ port, adminPort: admin.port, nats: redactUrls(config.natsServers), writeDelayMs: config.writeDelayMs }, 'gateway listening');
+  if (config.allowedOrigins.length === 0) {
+    // Fine for development and non-browser clients; in production a page on any site could then
+    // open WebSockets and call the order API with a token it holds (docs/security.md, threat 7).
+    log.warn('ALLOWED_ORIGINS is empty: browser pages from any origin may open WebSockets and call the order API');
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = (drainMs = config.drainMs): Promise<void> => {

@@ -92,6 +92,18 @@ describe('gateway process', () => {
     expect(Math.max(...closedAt) - Math.min(...closedAt)).toBeGreaterThan(500);
   });
 
+  it('warns at start when ALLOWED_ORIGINS is empty, and not when it is set', async () => {
+    const open = await startGatewayProcess(nats.url, {}, 'gateway-any-origin');
+    // info level: the warning would come right after "gateway listening", in the same write order.
+    const closed = await startGatewayProcess(nats.url, { ALLOWED_ORIGINS: 'https://app.example.com', LOG_LEVEL: 'info' }, 'gateway-one-origin');
+    gateways.push(open, closed);
+    const warning = 'ALLOWED_ORIGINS is empty';
+    await waitFor(() => (open.service.logs.includes(warning) ? true : undefined), { description: 'the warning in the log' });
+    await waitFor(() => (closed.service.logs.includes('"msg":"gateway listening"') ? true : undefined), { description: 'the second gateway listening' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(closed.service.logs).not.toContain(warning);
+  });
+
   it('refuses to start with invalid configuration: clear message naming the variable, non-zero exit, no stack', () => {
     const run = (env: Record<string, string>) => spawnSync(process.execPath, [GATEWAY_MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 10_000 });
     const noKey = run({});
