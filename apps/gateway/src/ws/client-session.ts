@@ -4,6 +4,7 @@ import type { Identity } from '../auth/token-verifier.js';
 import { AuthError } from '../auth/auth-error.js';
 import type { ExpiryListener } from '../auth/expiry-timers.js';
 import { RateWindow } from '../limits/rate-window.js';
+import { WindowBudget } from '../limits/window-budget.js';
 import { parseClientOp, requestIdOf } from '../protocol/client-op-parser.js';
 import { frames } from '../protocol/server-frames.js';
 import type { ClientSocket, GatewayContext } from '../gateway-context.js';
@@ -21,7 +22,11 @@ export interface ResumeRequest {
 const SEND_DROPPED = 2;
 
 const key = (channel: Channel, symbol: string) => `${channel}:${symbol}`;
-/** Resume points one connection may start per second (see takeResumeBudget). */
+/**
+ * Resume points (subjects to look up in JetStream) one connection may start per second: each costs
+ * at least one JetStream read, and one subscribe may name 100 of them. Enough for a full reconnect
+ * (orders and trades of 100 symbols each), not for a loop of subscribe/unsubscribe.
+ */
 export const MAX_RESUME_POINTS_PER_SECOND = 200;
 
 /**
@@ -45,8 +50,7 @@ export class ClientSession implements BookListener, ExpiryListener {
   private booksMap?: Map<string, BookSync>;
   /** Topics being resumed (replay running; the socket joins the topic at the end), with their job token. */
   private resumingMap?: Map<string, object>;
-  private resumeWindowStart = 0;
-  private resumeSpent = 0;
+  private readonly resumeBudget = new WindowBudget(MAX_RESUME_POINTS_PER_SECOND);
   /** `book` subscriptions with fromSeq waiting for their start (symbol -> seq and request id). */
   private bookResumesMap?: Map<string, { fromSeq: number; id?: RequestId }>;
   private readonly rate: RateWindow;
@@ -134,21 +138,6 @@ export class ClientSession implements BookListener, ExpiryListener {
     }
   }
 
-  /**
-   * Resume points (subjects to look up in JetStream) this connection may start per second: each one
-   * costs at least one JetStream read, and one subscribe may name 100 of them. Enough for a full
-   * reconnect (orders and trades of 100 symbols each), not for a loop of subscribe/unsubscribe.
-   */
-  private takeResumeBudget(points: number, now: number): boolean {
-    if (now - this.resumeWindowStart >= 1000) {
-      this.resumeWindowStart = now;
-      this.resumeSpent = 0;
-    }
-    if (this.resumeSpent + points > MAX_RESUME_POINTS_PER_SECOND) return false;
-    this.resumeSpent += points;
-    return true;
-  }
-
   private subscribeStream(channel: 'trades' | 'orders', symbol: string, id?: RequestId, resume?: ResumeRequest): void {
     if (channel === 'orders' && !this.identity) {
       this.sendError(ClientErrorCode.UNAUTHORIZED, 'the orders channel needs a token: send {"op":"auth","token":...} first', id);
@@ -165,7 +154,7 @@ export class ClientSession implements BookListener, ExpiryListener {
       const covered = symbol !== ALL_SYMBOLS && this.subscriptions.has(key(channel, ALL_SYMBOLS));
       const points = resume && !covered && !this.topics.has(topic) ? this.resumePoints(channel, symbol, resume) : undefined;
       if (points && points.size > 0) {
-        if (this.takeResumeBudget(points.size, Date.now())) {
+        if (this.resumeBudget.take(points.size, Date.now())) {
           this.startResume(topic, points, id, frames.subscribed(channel, symbol, id));
           return;
         }
