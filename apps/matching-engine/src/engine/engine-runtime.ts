@@ -17,7 +17,6 @@ import { recoverSymbol, type SymbolEngineFactory } from '../sequencer/symbol-rec
 import { SymbolSequencer, type FramePorts } from '../sequencer/symbol-sequencer.js';
 import { SNAPSHOT_STREAM, SnapshotStore, type StoredSnapshot } from '../snapshots/snapshot-store.js';
 import { SymbolEndpoints } from '../transport/symbol-endpoints.js';
-import { DEFAULT_MAX_PAYLOAD } from '../transport/snapshot-reply.js';
 import type { SymbolSlot } from './symbol-slot.js';
 import { forEachLimit } from '../util/for-each-limit.js';
 import { publishText } from '../nats/publish-text.js';
@@ -270,7 +269,7 @@ export class EngineRuntime {
           publish: (subject, payload) => infra.publisher.publish(subject, payload),
           frames: infra.frames,
           flushPublishes: () => infra.publisher.flush(),
-          maxPayload: () => infra.conn.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
+          maxPayload: () => infra.conn.nc.info?.max_payload,
           // While the lease is held, a batch nobody received ("no responders": a stream leader election)
           // waits for the new leader rather than failing the symbol. Only for this sequencer: once the
           // symbol stepped down (and maybe was retaken by a new one), its old batch must not land late.

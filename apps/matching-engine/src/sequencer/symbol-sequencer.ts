@@ -22,8 +22,8 @@ export interface SequencerPorts {
    */
   flushPublishes?(): void;
   append(symbol: string, payload: string, expectedLastSeq: number): Promise<number>;
-  /** Largest payload one NATS message may carry (the server's max_payload); 1 MiB when absent. */
-  maxPayload?(): number;
+  /** Largest payload one NATS message may carry (the server's max_payload); 1 MiB when unknown. */
+  maxPayload?(): number | undefined;
   /** The symbol can no longer be served from this process (fenced or journal failure). */
   onFailure(symbol: string, error: unknown): void;
   /** A batch's replies and events went out; `journalSeq` is now the published watermark. */

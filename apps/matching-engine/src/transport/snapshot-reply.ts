@@ -7,9 +7,10 @@ export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 /**
  * The reply to a snapshot request: the snapshot's JSON when it fits in one NATS message
  * (`maxBytes`, the server's max_payload), else a SNAPSHOT_TOO_LARGE refusal whose `details.depth`
- * names the deepest depth that fits (at most MAX_SNAPSHOT_DEPTH, the largest a request may ask for). Never a cut-down book under the full book's name: a gateway
- * seeds its replica from `{}` and would serve a wrong book. And never an oversized message: nats.js
- * refuses to publish it, and a framed one would get the engine's connection closed by the server.
+ * names the deepest depth that fits (at most MAX_SNAPSHOT_DEPTH, the largest a request may ask
+ * for). Never a cut-down book under the full book's name: a gateway seeds its replica from `{}` and
+ * would serve a wrong book. And never an oversized message: nats.js refuses to publish it, and a
+ * framed one would get the engine's connection closed by the server.
  */
 export function encodeSnapshotReply(snapshot: OrderBookSnapshot, maxBytes: number): string {
   const json = JSON.stringify(snapshot);
